@@ -1,0 +1,3 @@
+from gisplan.cli import main
+
+raise SystemExit(main())

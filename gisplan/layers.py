@@ -1,0 +1,283 @@
+"""Validated layers: read every file of a plan, check it, bring it to the working CRS.
+
+:func:`load_layers` is the one way into the rest of gisplan: it returns a
+:class:`Layers` whose frames follow the contract (typed columns, valid
+geometry in the plan's metric CRS), or raises :class:`ValidationError` with
+every problem found. :func:`validate_plan` returns the report instead.
+
+Examples
+--------
+>>> from gisplan.layers import load_layers
+>>> layers = load_layers("layers/hunchun2020")          # doctest: +SKIP
+>>> int(layers.buildings["households"].sum())            # doctest: +SKIP
+5054
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisplan.catalogue import load_catalogue, load_metrics
+from gisplan.errors import GisplanError, LayerReadError, ValidationError
+from gisplan.io import Engine, read_table, read_vector
+from gisplan.plan import LAYER_NAMES, Plan, read_plan
+from gisplan.report import Report
+from gisplan.schema import SCHEMAS, check_columns, locate
+from gisplan.spatial import largest_share
+
+
+@dataclass(frozen=True)
+class Layers:
+    """A plan's validated layers, all in ``plan.crs``; absent optional layers are empty."""
+
+    plan: Plan
+    catalogue: pd.DataFrame
+    communities: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    pipes: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    structures: gpd.GeoDataFrame
+    barriers: gpd.GeoDataFrame
+    declared: pd.DataFrame
+    stated: pd.DataFrame | None
+    report: Report
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        return getattr(self, name)
+
+
+def _empty(layer: str, crs: str) -> gpd.GeoDataFrame:
+    cols = [c.name for c in SCHEMAS[layer].columns]
+    return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in cols}, geometry=[], crs=crs)
+
+
+def _rename(frame: pd.DataFrame, layer: str, mapping: dict[str, str], report: Report) -> bool:
+    missing = [f for f in mapping.values() if f not in frame.columns]
+    for file_col in missing:
+        contract = next(k for k, v in mapping.items() if v == file_col)
+        report.add("error", layer, "missing_column",
+                   f"column '{file_col}' (mapped to '{contract}' in [fields.{layer}]) is not in "
+                   f"the file; its columns are: {', '.join(map(str, frame.columns))}",
+                   field=file_col)
+    return not missing
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, plan: Plan, *, repair: bool,
+                    report: Report) -> gpd.GeoDataFrame:
+    """Null/empty, type, validity and CRS; returns the layer in ``plan.crs``."""
+    schema = SCHEMAS[layer]
+    where = locate(gdf, schema.id)
+    geom = gdf.geometry.array
+    empty = np.asarray(geom.isna() | shapely.is_empty(np.asarray(geom)))
+    for idx in np.flatnonzero(empty):
+        report.add("error", layer, "empty_geometry", "has no geometry",
+                   feature_id=where.iloc[idx])
+    kinds = np.asarray(gdf.geometry.geom_type.fillna(""))
+    wrong = ~empty & ~np.isin(kinds, schema.geometry)
+    for idx in np.flatnonzero(wrong):
+        report.add("error", layer, "wrong_geometry_type",
+                   f"geometry is {kinds[idx]}; expected {' or '.join(schema.geometry)}",
+                   feature_id=where.iloc[idx])
+    values = np.asarray(geom)
+    invalid = ~empty & ~shapely.is_valid(values)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(values[invalid])
+        verb = "repaired with make_valid" if repair else "invalid"
+        for idx, reason in zip(np.flatnonzero(invalid), reasons, strict=True):
+            report.add("warning" if repair else "error", layer, "invalid_geometry",
+                       f"geometry {verb} ({reason})"
+                       + ("" if repair else "; fix it, or run with --repair"),
+                       feature_id=where.iloc[idx])
+        if repair:
+            values = values.copy()
+            values[invalid] = shapely.make_valid(values[invalid], method="structure",
+                                                 keep_collapsed=False)
+            gdf = gdf.set_geometry(gpd.GeoSeries(values, index=gdf.index, crs=gdf.crs))
+    if gdf.crs is None:
+        if plan.assume_crs is None:
+            report.add("error", layer, "no_crs",
+                       "the file has no CRS; give it one (e.g. a .prj), or set "
+                       "[plan] assume_crs = \"EPSG:4326\" if you know what it is")
+            return gdf
+        report.add("warning", layer, "assumed_crs",
+                   f"the file has no CRS; assumed {plan.assume_crs} as plan.toml says")
+        gdf = gdf.set_crs(plan.assume_crs)
+    return gdf.to_crs(plan.crs)
+
+
+def _read_layer(plan: Plan, layer: str, *, engine: Engine, repair: bool,
+                report: Report) -> gpd.GeoDataFrame | None:
+    source = plan.layers.get(layer)
+    if source is None:
+        return _empty(layer, plan.crs)
+    try:
+        raw = read_vector(source, engine=engine)
+    except LayerReadError as exc:
+        report.add("error", layer, "unreadable", str(exc))
+        return None
+    mapping = plan.fields.get(layer, {})
+    if not _rename(raw, layer, mapping, report):
+        return None
+    raw = raw.rename(columns={v: k for k, v in mapping.items()}).reset_index(drop=True)
+    before = len(report.errors)
+    typed = check_columns(raw, layer, file_names=mapping, report=report)
+    gdf = _check_geometry(gpd.GeoDataFrame(typed, geometry=raw.geometry.name, crs=raw.crs),
+                          layer, plan, repair=repair, report=report)
+    return gdf if len(report.errors) == before else None
+
+
+def _read_csv(plan: Plan, name: str, path: Path | None, report: Report) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    try:
+        raw = read_table(path, name=name)
+    except LayerReadError as exc:
+        report.add("error", name, "unreadable", str(exc))
+        return None
+    mapping = plan.fields.get(name, {})
+    if not _rename(raw, name, mapping, report):
+        return None
+    raw = raw.rename(columns={v: k for k, v in mapping.items()})
+    return check_columns(raw, name, file_names=mapping, report=report)
+
+
+def _check_items(frame: pd.DataFrame, layer: str, id_column: str | None, known: pd.Index,
+                 report: Report) -> None:
+    unknown = frame["item"].notna() & ~frame["item"].isin(known)
+    where = locate(frame, id_column)
+    for idx in frame.index[unknown]:
+        report.add("error", layer, "unknown_item",
+                   f"work item '{frame.at[idx, 'item']}' is not in the catalogue "
+                   "(gisplan/data/work_items.csv)", feature_id=where[idx], field="item")
+
+
+def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.DataFrame,
+                 report: Report) -> None:
+    """Checks that need more than one layer: overlaps, membership, references."""
+    com = got.get("communities")
+    if com is None:
+        return
+    areas = np.asarray(com.geometry.array)
+    left, right = shapely.STRtree(areas).query(areas, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    overlap = shapely.area(shapely.intersection(areas[left], areas[right]))
+    for a, b, area in zip(left, right, overlap, strict=True):
+        if area > plan.scope.sliver_m2:
+            report.add("error", "communities", "overlapping_communities",
+                       f"overlaps community '{com['community_id'].iat[b]}' by {area:,.1f} m²; "
+                       f"more than the {plan.scope.sliver_m2:g} m² sliver allowed, what lies in "
+                       "it would count twice", feature_id=com["community_id"].iat[a])
+    ids = pd.Index(com["community_id"])
+    for layer in ("buildings", "pipes", "facilities", "structures"):
+        gdf = got.get(layer)
+        if gdf is None or gdf.empty:
+            continue
+        where = locate(gdf, SCHEMAS[layer].id)
+        home = largest_share(np.asarray(gdf.geometry.array), areas)
+        for idx in np.flatnonzero(home == -1):
+            report.add("warning", layer, "outside_communities",
+                       "lies in no community; it is counted in the 'unassigned' area",
+                       feature_id=where.iloc[idx])
+        if layer == "buildings" and "community_id" in gdf:
+            given = gdf["community_id"]
+            unknown = given.notna() & ~given.isin(ids)
+            for idx in np.flatnonzero(unknown):
+                report.add("error", layer, "unknown_community",
+                           f"community_id '{given.iat[idx]}' is not in the communities layer",
+                           feature_id=where.iloc[idx], field="community_id")
+            geo = pd.Series(np.where(home >= 0, ids.to_numpy()[home], None), index=gdf.index)
+            contra = given.notna() & ~unknown & (home >= 0) & (geo != given)
+            for idx in np.flatnonzero(contra):
+                report.add("warning", layer, "community_mismatch",
+                           f"community_id is '{given.iat[idx]}' but most of its footprint lies "
+                           f"in '{geo.iat[idx]}'; the given community_id is used",
+                           feature_id=where.iloc[idx], field="community_id")
+    if got.get("facilities") is not None:
+        _check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report)
+
+
+def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
+                repair: bool = False) -> Layers:
+    """Read, check and reproject every layer and table of a plan.
+
+    Parameters
+    ----------
+    plan : Plan, str or Path
+        A parsed plan, or a plan folder.
+    engine : {"pyogrio", "fiona"}, keyword-only
+        GDAL binding used to read vector files.
+    repair : bool, keyword-only
+        Repair invalid geometries with ``shapely.make_valid`` (reported as
+        warnings) instead of failing on them.
+
+    Returns
+    -------
+    Layers
+
+    Raises
+    ------
+    PlanError
+        plan.toml is missing or malformed.
+    ValidationError
+        Any layer has an error; the exception's ``report`` lists all problems.
+    """
+    if not isinstance(plan, Plan):
+        plan = read_plan(plan)
+    report = Report()
+    try:
+        catalogue = load_catalogue(prices=plan.prices)
+    except GisplanError as exc:
+        report.add("error", "plan.toml", "unknown_item", str(exc))
+        catalogue = load_catalogue()
+    got = {name: _read_layer(plan, name, engine=engine, repair=repair, report=report)
+           for name in LAYER_NAMES}
+    _cross_check(got, plan, catalogue, report)
+
+    declared = _read_csv(plan, "quantities", plan.declared, report)
+    if declared is not None:
+        _check_items(declared, "quantities", None, catalogue.index, report)
+        targets = {"community": "communities", "building": "buildings"}
+        kind = pd.Series(None, index=declared.index, dtype=object)
+        for name, layer in targets.items():
+            if got.get(layer) is not None:
+                ids = got[layer][SCHEMAS[layer].id]
+                kind = kind.where(~(declared["target_id"].isin(ids) & kind.isna()), name)
+        if all(got.get(layer) is not None for layer in targets.values()):
+            rows = locate(declared, None)
+            for idx in declared.index[kind.isna() & declared["target_id"].notna()]:
+                report.add("error", "quantities", "unknown_target",
+                           f"target_id '{declared.at[idx, 'target_id']}' matches no community_id "
+                           "or building_id", feature_id=rows[idx], field="target_id")
+        declared = declared.assign(target_kind=kind)
+    stated = _read_csv(plan, "stated", plan.stated, report)
+    if stated is not None:
+        known = catalogue.index.union(load_metrics().index)
+        odd = stated["item"].notna() & ~stated["item"].isin(known) & ~stated[
+            "item"].str.startswith("pipe:")
+        for idx in stated.index[odd]:
+            report.add("warning", "stated", "unknown_item",
+                       f"stated item '{stated.at[idx, 'item']}' is neither a work item nor a "
+                       "metric; it is shown but cannot be reconciled", field="item")
+
+    if not report.ok:
+        raise ValidationError(report)
+    empty_declared = pd.DataFrame(columns=["target_id", "item", "quantity", "target_kind"])
+    return Layers(plan=plan, catalogue=catalogue, **{n: got[n] for n in LAYER_NAMES},
+                  declared=declared if declared is not None else empty_declared,
+                  stated=stated, report=report)
+
+
+def validate_plan(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
+                  repair: bool = False) -> Report:
+    """Every problem in a plan, errors and warnings, without raising for them."""
+    try:
+        return load_layers(plan, engine=engine, repair=repair).report
+    except ValidationError as exc:
+        return exc.report

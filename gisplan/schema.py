@@ -1,0 +1,195 @@
+"""The layer contract: columns, types, allowed values and geometry types.
+
+:func:`check_columns` coerces one layer's attribute columns to the contract's
+types, recording every value that does not fit; it is vectorised, and only
+the failing rows are visited to word their messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from gisplan.report import Report
+
+Kind = Literal["id", "text", "int", "number", "enum"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+    def expected(self) -> str:
+        if self.kind == "enum":
+            return "one of " + ", ".join(f'"{c}"' for c in self.choices)
+        words = {"id": "a non-empty text id", "text": "text", "int": "a whole number",
+                 "number": "a number"}[self.kind]
+        if self.minimum is not None:
+            words += f" >= {self.minimum:g}"
+        return words
+
+
+@dataclass(frozen=True)
+class Schema:
+    """One layer's contract."""
+
+    id: str | None
+    geometry: tuple[str, ...]
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+
+POLYGONS = ("Polygon", "MultiPolygon")
+LINES = ("LineString", "MultiLineString")
+POINTS = ("Point", "MultiPoint")
+
+SCHEMAS: dict[str, Schema] = {
+    "communities": Schema("community_id", POLYGONS, (
+        Column("community_id", "id"),
+        Column("name", "text"),
+        Column("street", "text"),
+        Column("renovation_type", "enum", choices=("basic", "upgrade")),
+    )),
+    "buildings": Schema("building_id", POLYGONS, (
+        Column("building_id", "id"),
+        Column("floors", "int", minimum=1),
+        Column("households", "int", minimum=0),
+        Column("units", "int", minimum=1),
+        Column("roof", "enum", choices=("flat", "pitched")),
+        Column("floor_area_m2", "number", required=False, nullable=True, minimum=0),
+        Column("community_id", "id", required=False, nullable=True),
+    )),
+    "pipes": Schema("pipe_id", LINES, (
+        Column("pipe_id", "id"),
+        Column("network", "enum",
+               choices=("water", "sewer", "storm", "heating", "gas", "power", "telecom")),
+        Column("diameter_mm", "int", nullable=True, minimum=1),
+        Column("action", "enum", choices=("replace", "new", "keep")),
+    )),
+    "facilities": Schema("facility_id", POINTS + POLYGONS, (
+        Column("facility_id", "id"),
+        Column("item", "text"),
+        Column("quantity", "number", required=False, nullable=True, minimum=0),
+    )),
+    "structures": Schema("structure_id", POLYGONS, (
+        Column("structure_id", "id"),
+        Column("kind", "text"),
+        Column("status", "enum", choices=("identified", "confirmed", "demolished")),
+    )),
+    "barriers": Schema("barrier_id", LINES + POLYGONS, (
+        Column("barrier_id", "id"),
+        Column("kind", "text"),
+    )),
+    "quantities": Schema(None, (), (
+        Column("target_id", "id"),
+        Column("item", "text"),
+        Column("quantity", "number", minimum=0),
+    )),
+    "stated": Schema(None, (), (
+        Column("item", "text"),
+        Column("quantity", "number", minimum=0),
+    )),
+}
+
+
+def locate(frame: pd.DataFrame, id_column: str | None) -> pd.Series:
+    """How to name each row in a message: its id, else ``row N`` (1-based)."""
+    rows = pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index, dtype=object)
+    if id_column is None or id_column not in frame:
+        return rows
+    ids = frame[id_column].astype("string")
+    return ids.where(ids.notna() & (ids.str.strip() != ""), rows).astype(object)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Ids and text as strings; whole-number floats (GeoJSON numbers) lose their ``.0``."""
+    out = values.astype(object)
+    num = pd.to_numeric(values, errors="coerce")
+    whole = num.notna() & np.isclose(num.fillna(0) % 1, 0) & ~values.map(
+        lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+    out[whole] = num[whole].astype("int64").astype(str)
+    out = out.where(values.notna(), None)
+    return out.map(lambda v: v if v is None else str(v).strip())
+
+
+def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str],
+                  report: Report) -> pd.DataFrame:
+    """Coerce ``frame``'s contract columns to their types; record each misfit.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The layer with columns already renamed to the contract.
+    layer : str
+        Layer name in ``SCHEMAS``.
+    file_names : dict, keyword-only
+        Contract column -> the column's name in the user's file, for messages.
+    report : Report, keyword-only
+        Problems are added here.
+
+    Returns
+    -------
+    DataFrame
+        A copy with typed columns; bad values become missing.
+    """
+    schema = SCHEMAS[layer]
+    out = frame.copy()
+    where = locate(frame, schema.id)
+
+    def shown(col: Column) -> str:
+        name = file_names.get(col.name, col.name)
+        return name if name == col.name else f"{name} ({col.name})"
+
+    for col in schema.columns:
+        if col.name not in out:
+            if col.required:
+                report.add("error", layer, "missing_column",
+                           f"column '{shown(col)}' is missing; expected {col.expected()}",
+                           field=file_names.get(col.name, col.name))
+            continue
+        raw = out[col.name]
+        present = raw.notna() & (raw.astype("string").str.strip() != "").fillna(False)
+        bad = pd.Series(False, index=out.index)
+        if col.kind in ("int", "number"):
+            values = pd.to_numeric(raw.where(present), errors="coerce")
+            bad |= present & values.isna()
+            if col.kind == "int":
+                bad |= values.notna() & ~np.isclose(values.fillna(0) % 1, 0)
+            if col.minimum is not None:
+                bad |= values < col.minimum
+            values = values.where(~bad)
+            out[col.name] = values.astype("Int64") if col.kind == "int" else values.astype(float)
+        else:
+            values = _as_text(raw.where(present))
+            if col.kind == "enum":
+                bad |= present & ~values.isin(col.choices)
+                values = values.where(~bad, None)
+            out[col.name] = values
+        for idx in bad[bad].index:
+            report.add("error", layer, "bad_value",
+                       f"value {raw[idx]!r} is not {col.expected()}",
+                       feature_id=where[idx], field=file_names.get(col.name, col.name))
+        if not col.nullable:
+            missing = ~present
+            for idx in missing[missing].index:
+                report.add("error", layer, "missing_value", f"empty; expected {col.expected()}",
+                           feature_id=where[idx], field=file_names.get(col.name, col.name))
+
+    if schema.id is not None and schema.id in out:
+        ids = out[schema.id]
+        dup = ids.notna() & ids.duplicated(keep=False)
+        for value in pd.unique(ids[dup]):
+            n = int((ids == value).sum())
+            report.add("error", layer, "duplicate_id",
+                       f"id '{value}' is used by {n} features; ids must be unique",
+                       feature_id=str(value), field=file_names.get(schema.id, schema.id))
+    return out

@@ -1,0 +1,110 @@
+"""Vectorised spatial primitives shared by validation and scope.
+
+All functions take arrays of geometries and return positional indices, so
+callers keep their own ids. They use shapely's STRtree (the same index as
+geopandas' ``sindex``) for candidate pairs and touch only the ambiguous pairs
+with exact overlay operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+
+def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
+    """For each geometry, the area that holds the largest share of it.
+
+    Points go to the area that contains them (on a shared border: the one
+    listed first). Polygons go to the area covering them, else to the one
+    with the largest intersection area. Lines go to the one with the longest
+    intersection.
+
+    Parameters
+    ----------
+    geoms, areas : array of shapely geometries
+
+    Returns
+    -------
+    ndarray of int
+        Positional index into ``areas``; -1 where a geometry lies in no area.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> areas = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> largest_share(shapely.box([1, 8, 30], 1, [2, 14, 31], 2), areas).tolist()
+    [0, 1, -1]
+    """
+    n = len(geoms)
+    result = np.full(n, -1, dtype=np.int64)
+    if n == 0 or len(areas) == 0:
+        return result
+    tree = shapely.STRtree(areas)
+    left, right = tree.query(geoms, predicate="intersects")
+    if len(left) == 0:
+        return result
+    covered = shapely.covers(areas[right], geoms[left])
+    # Decisive pairs first; candidates are sorted by geometry then area index.
+    first = np.unique(left[covered], return_index=True)
+    result[first[0]] = right[covered][first[1]]
+    todo = ~covered & (result[left] == -1)
+    if todo.any():
+        lt, rt = left[todo], right[todo]
+        pieces = shapely.intersection(geoms[lt], areas[rt])
+        dim = shapely.get_dimensions(geoms[lt])
+        share = np.where(dim == 2, shapely.area(pieces),
+                         np.where(dim == 1, shapely.length(pieces), 1.0))
+        # Sort by geometry, then largest share, then area index: first row wins.
+        order = np.lexsort((rt, -share, lt))
+        lt, rt, share = lt[order], rt[order], share[order]
+        keep = np.r_[True, lt[1:] != lt[:-1]] & (share > 0)
+        result[lt[keep]] = rt[keep]
+    return result
+
+
+def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+    """Split lines at area boundaries and measure each piece.
+
+    Lines wholly covered by one area are not intersected at all (most of
+    them, in practice); the rest are cut exactly. The part of a line in no
+    area is returned with area index -1, so the pieces of each line add up
+    to its length.
+
+    Returns
+    -------
+    line_index, area_index, length : ndarray
+        One row per (line, area) piece, plus one row per line with a part
+        outside every area.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> areas = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> li, ai, ln = split_lengths(shapely.linestrings([[[5, 5], [25, 5]]]), areas)
+    >>> list(zip(li.tolist(), ai.tolist(), ln.round(6).tolist()))
+    [(0, -1, 5.0), (0, 0, 5.0), (0, 1, 10.0)]
+    """
+    total = shapely.length(lines)
+    if len(areas):
+        left, right = shapely.STRtree(areas).query(lines, predicate="intersects")
+    else:
+        left = right = np.empty(0, dtype=np.int64)
+    length = np.empty(len(left))
+    covered = shapely.covers(areas[right], lines[left]) if len(left) else np.empty(0, bool)
+    length[covered] = total[left[covered]]
+    cut = ~covered
+    if cut.any():
+        length[cut] = shapely.length(shapely.intersection(lines[left[cut]], areas[right[cut]]))
+    inside = np.bincount(left, weights=length, minlength=len(lines))
+    outside = total - inside
+    # Rounding noise (or a sliver of overlapping areas) must not become a piece.
+    has_out = outside > 1e-9 * np.maximum(total, 1.0)
+    rest = np.flatnonzero(has_out)
+    li = np.concatenate([left, rest])
+    ai = np.concatenate([right, np.full(len(rest), -1)])
+    ln = np.concatenate([length, outside[rest]])
+    order = np.lexsort((ai, li))
+    keep = ln[order] > 0
+    return li[order][keep], ai[order][keep], ln[order][keep]

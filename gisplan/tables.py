@@ -1,0 +1,93 @@
+"""Scope tables for people: CSV files and one formatted Excel workbook.
+
+CSV files are UTF-8 with a byte-order mark so that Excel opens the Chinese
+text correctly; the workbook has one sheet per level (areas as rows, items as
+columns with Chinese headers and units, a totals row, frozen header).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from gisplan.catalogue import labels
+from gisplan.scope import LEVELS, Scope
+
+SHEETS = {"community": "社区 community", "unassigned": "未归属 unassigned",
+          "street": "街道 street", "zone": "连片片区 zone", "city": "全市 city"}
+
+
+def write_scope_tables(scope: Scope, folder: Path) -> list[Path]:
+    """Write ``scope.csv``, ``scope.xlsx``, ``reconciliation.csv``, ``funding.csv``,
+    ``scenarios.csv`` and ``allocation.csv`` into ``folder``; return their paths."""
+    written = []
+    frames = {"scope": scope.table, "funding": scope.funding, "scenarios": scope.scenarios,
+              "allocation": scope.allocation}
+    if scope.reconciliation is not None:
+        frames["reconciliation"] = scope.reconciliation
+    for name, frame in frames.items():
+        path = folder / f"{name}.csv"
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        written.append(path)
+    path = folder / "scope.xlsx"
+    write_workbook(scope, path)
+    written.append(path)
+    return written
+
+
+def _level_sheet(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    rows = table[table["level"] == level]
+    header = {item: f"{zh}（{unit}）" for item, zh, unit in
+              rows[["item", "name_zh", "unit"]].drop_duplicates("item").itertuples(index=False)}
+    wide = rows.pivot_table(index=["area_id", "area_name"], columns="item", values="quantity",
+                            aggfunc="sum", sort=False)
+    wide = wide.reindex(columns=list(header))
+    wide["cost_cny"] = rows.groupby(["area_id", "area_name"], sort=False)["cost_cny"].sum()
+    wide = wide.reset_index()
+    zh = labels()
+    total = {"area_id": zh["col.total"], "area_name": "", **wide.drop(
+        columns=["area_id", "area_name"]).sum(numeric_only=True).to_dict()}
+    if len(wide) > 1:
+        wide = pd.concat([wide, pd.DataFrame([total])], ignore_index=True)
+    return wide.rename(columns={**header, "area_id": zh["col.area_id"],
+                                "area_name": zh["col.area_name"],
+                                "cost_cny": zh["col.cost_cny"]})
+
+
+def _zh_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    zh = labels()
+    return frame.rename(columns={c: f"{zh[f'col.{c}']} {c}" for c in frame.columns
+                                 if f"col.{c}" in zh})
+
+
+def write_workbook(scope: Scope, path: Path) -> None:
+    """Write the formatted ``scope.xlsx``."""
+    sheets: dict[str, pd.DataFrame] = {}
+    for level in LEVELS:
+        if (scope.table["level"] == level).any():
+            sheets[SHEETS[level]] = _level_sheet(scope.table, level)
+    if scope.reconciliation is not None:
+        sheets["核对 reconciliation"] = _zh_columns(scope.reconciliation)
+    sheets["资金来源 funding"] = _zh_columns(scope.funding)
+    sheets["改造类型 scenarios"] = scope.scenarios
+    sheets["因素法 allocation"] = scope.allocation
+    sheets["明细 long"] = _zh_columns(scope.table)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+            ws = writer.sheets[name]
+            ws.freeze_panes = "C2"
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            for idx, col in enumerate(frame.columns, start=1):
+                letter = get_column_letter(idx)
+                ws.column_dimensions[letter].width = min(max(len(str(col)) * 1.6, 10), 40)
+                if pd.api.types.is_float_dtype(frame[col]):
+                    for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
+                        cell.number_format = "#,##0.00"
+            if len(frame) > 1 and str(frame.iloc[-1, 0]) == labels()["col.total"]:
+                for cell in ws[ws.max_row]:
+                    cell.font = Font(bold=True)
