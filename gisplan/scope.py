@@ -33,8 +33,8 @@ from gisplan.plan import ScopeSettings
 
 LEVELS = ("community", "unassigned", "street", "zone", "city")
 BUILDING_KINDS = ("roof_area:flat", "roof_area:pitched", "facade_area", "units")
-TABLE_COLUMNS = ["level", "area_id", "area_name", "item", "unit", "quantity", "name_zh",
-                 "source", "cost_cny", "unit_price_cny", "quantity_derived",
+TABLE_COLUMNS = ["level", "area_id", "item", "unit", "quantity", "name_zh", "source",
+                 "cost_cny", "area_name", "unit_price_cny", "quantity_derived",
                  "quantity_declared", "derived_overridden", "tier", "funding", "group",
                  "name_en"]
 

@@ -98,6 +98,15 @@ def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDA
     if cut.any():
         length[cut] = shapely.length(shapely.intersection(lines[left[cut]], areas[right[cut]]))
     inside = np.bincount(left, weights=length, minlength=len(lines))
+    # A line running along a shared border is covered by both areas: give each
+    # such stretch to the first area only (rare, so a loop over those lines).
+    doubled = np.flatnonzero(inside > total * (1 + 1e-9) + 1e-9)
+    for line_idx in doubled:
+        rest = lines[line_idx]
+        for k in np.flatnonzero(left == line_idx):
+            length[k] = shapely.length(shapely.intersection(rest, areas[right[k]]))
+            rest = shapely.difference(rest, areas[right[k]])
+        inside[line_idx] = length[left == line_idx].sum()
     outside = total - inside
     # Rounding noise (or a sliver of overlapping areas) must not become a piece.
     has_out = outside > 1e-9 * np.maximum(total, 1.0)
