@@ -42,7 +42,11 @@ def _parser() -> argparse.ArgumentParser:
 
     v = plan_command("validate", "check a plan folder and list every problem", out=False)
     v.add_argument("--format", choices=("text", "json"), default="text")
-    plan_command("scope", "compute per-area scope, cost and funding tables", out=True)
+    for name, help_ in (("scope", "compute per-area scope, cost and funding tables"),
+                        ("zones", "detect contiguous renovation zones (集中连片)")):
+        c = plan_command(name, help_, out=True)
+        c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
+                       help="largest gap between communities of one zone (default: plan.toml)")
     return p
 
 
@@ -65,20 +69,45 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _cmd_scope(args: argparse.Namespace) -> int:
+def _scope_and_zones(args: argparse.Namespace):
     from gisplan.scope import compute_scope
-    from gisplan.tables import write_scope_tables
+    from gisplan.zones import detect_zones
 
     layers = _load(args)
-    scope = compute_scope(layers)
+    if args.max_gap_m is not None and args.max_gap_m < 0:
+        raise GisplanError(f"--max-gap-m must be >= 0, got {args.max_gap_m:g}")
+    zones = detect_zones(layers, max_gap_m=args.max_gap_m)
+    return zones, compute_scope(layers, zones=zones.membership)
+
+
+def _report_written(out: Path, written: list[Path]) -> None:
+    for path in written:
+        print(f"wrote {out / path.name}")
+
+
+def _cmd_scope(args: argparse.Namespace) -> int:
+    from gisplan.tables import write_scope_tables
+
+    _, scope = _scope_and_zones(args)
     with staged_output(args.out) as stage:
         written = write_scope_tables(scope, stage)
-    for path in written:
-        print(f"wrote {args.out / path.name}")
+    _report_written(args.out, written)
     return 0
 
 
-COMMANDS = {"validate": _cmd_validate, "scope": _cmd_scope}
+def _cmd_zones(args: argparse.Namespace) -> int:
+    from gisplan.export import write_zone_files
+
+    zones, scope = _scope_and_zones(args)
+    with staged_output(args.out) as stage:
+        written = write_zone_files(zones, scope, stage)
+    _report_written(args.out, written)
+    n = len(zones.outlines)
+    print(f"{n} zones from {len(zones.membership)} communities (max gap {zones.max_gap_m:g} m)")
+    return 0
+
+
+COMMANDS = {"validate": _cmd_validate, "scope": _cmd_scope, "zones": _cmd_zones}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -256,6 +256,10 @@ def compute_scope(layers: Layers, *, zones: pd.Series | None = None) -> Scope:
                                np.where(declared, "declared", "derived"))
     table["cost_cny"] = table["quantity"] * table["unit_price_cny"]
     table = _order(table, layers.catalogue)[TABLE_COLUMNS].reset_index(drop=True)
+    if zones is not None:
+        is_com = table["level"] == "community"
+        table["zone_id"] = table["area_id"].where(table["level"] == "zone").fillna(
+            table["area_id"].where(is_com).map(zones))
     reconciliation = None
     if layers.stated is not None:
         reconciliation = reconcile(table, layers.stated, layers.catalogue)

@@ -138,5 +138,7 @@ def test_cli_writes_the_contract_files(mini_plan, tmp_path):
     csv = pd.read_csv(out / "scope.csv", encoding="utf-8-sig")
     assert list(csv.columns[:8]) == ["level", "area_id", "item", "unit", "quantity", "name_zh",
                                      "source", "cost_cny"]
-    assert set(csv["level"]) == {"community", "unassigned", "street", "city"}
+    assert set(csv["level"]) == {"community", "unassigned", "street", "zone", "city"}
+    zone_of = csv[csv["level"] == "community"].groupby("area_id")["zone_id"].first()
+    assert zone_of.to_dict() == {"A": "Z001", "B": "Z001", "C": "Z002"}
     assert not list(tmp_path.glob(".out.staging-*"))
