@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         c = plan_command(name, help_, out=True)
         c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
                        help="largest gap between communities of one zone (default: plan.toml)")
+    c = plan_command("run", "the whole job: validate, scope, zones and their files", out=True)
+    c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
+                   help="largest gap between communities of one zone (default: plan.toml)")
     return p
 
 
@@ -107,7 +110,39 @@ def _cmd_zones(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"validate": _cmd_validate, "scope": _cmd_scope, "zones": _cmd_zones}
+def _cmd_run(args: argparse.Namespace) -> int:
+    from gisplan.export import write_zone_files
+    from gisplan.tables import write_scope_tables
+
+    zones, scope = _scope_and_zones(args)
+    with staged_output(args.out) as stage:
+        written = write_scope_tables(scope, stage) + write_zone_files(zones, scope, stage)
+    _report_written(args.out, written)
+    print(summary(scope, zones))
+    return 0
+
+
+def summary(scope, zones) -> str:
+    """A few lines for the terminal: headline figures, cost, zones."""
+    city = scope.table[scope.table["level"] == "city"].set_index("item")
+    q = city["quantity"]
+    lines = [
+        f"社区 communities {q.get('communities', 0):,.0f} | 楼栋 buildings "
+        f"{q.get('buildings', 0):,.0f} | 户数 households {q.get('households', 0):,.0f} | "
+        f"建筑面积 floor area {q.get('floor_area_m2', 0):,.0f} m²",
+        f"费用 cost {city['cost_cny'].sum() / 1e4:,.1f} 万元 (CNY 10k) | 连片片区 zones "
+        f"{len(zones.outlines)}",
+    ]
+    if scope.reconciliation is not None:
+        r = scope.reconciliation.dropna(subset=["stated"])
+        off = r[(r["difference"].abs() > 1e-6 * r["stated"].abs().clip(lower=1))]
+        lines.append(f"核对 reconciliation: {len(r) - len(off)} of {len(r)} stated figures match"
+                     + (f"; differ: {', '.join(off['item'])}" if len(off) else ""))
+    return "\n".join(lines)
+
+
+COMMANDS = {"validate": _cmd_validate, "scope": _cmd_scope, "zones": _cmd_zones,
+            "run": _cmd_run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
