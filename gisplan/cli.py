@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gisplan import __version__
-from gisplan.errors import GisplanError, ValidationError
+from gisplan.errors import GisplanError, PlanError, ValidationError
 from gisplan.io import ENGINES
 from gisplan.layers import Layers, load_layers, validate_plan
 from gisplan.outputs import staged_output
@@ -160,7 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
         return 1
     except GisplanError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if getattr(args, "format", "text") == "json":
+            from gisplan.report import Report
+
+            report = Report()
+            report.add("error", "plan.toml" if isinstance(exc, PlanError) else "input",
+                       type(exc).__name__, str(exc))
+            print(report.to_json())
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
