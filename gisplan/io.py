@@ -6,6 +6,9 @@ pyogrio is the default engine (6-9x faster than fiona here, see README);
 
 from __future__ import annotations
 
+import codecs
+import logging
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -21,20 +24,70 @@ ENGINES: tuple[str, ...] = ("pyogrio", "fiona")
 PARQUET_SUFFIXES = (".parquet", ".geoparquet")
 
 
+def _codec(name: str, what: str) -> str:
+    """A codec name both GDAL (iconv) and Python know; ESRI code pages ("936",
+    "ANSI 936", "88591") are spelt as GDAL reads them ("cp936", "iso-8859-1")."""
+    page = re.fullmatch(r"(?:ANSI\s*)?(\d+)", name.strip(), re.IGNORECASE)
+    if page:
+        digits = page.group(1)
+        name = f"iso-8859-{digits[4:]}" if digits.startswith("8859") else f"cp{digits}"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise LayerReadError(f"{what}: {name!r} is not a known text encoding; "
+                             "use e.g. \"UTF-8\" or \"GBK\"") from None
+    return name
+
+
 def _encoding(source: LayerSource) -> str | None:
     """The text encoding to read with: the plan's, else the .cpg's, else UTF-8 for a .shp.
 
     A Shapefile without a .cpg is read as UTF-8 and fails loudly if it is not,
     rather than GDAL's silent ISO-8859-1 guess that turns Chinese into mojibake.
     """
+    what = f"layer '{source.name}' ({source.describe()})"
     if source.encoding:
-        return source.encoding
+        return _codec(source.encoding, f"{what}: encoding in [layers]")
     if source.path.suffix.lower() == ".shp":
         cpg = source.path.with_suffix(".cpg")
         if cpg.exists():
-            return cpg.read_text(encoding="ascii", errors="replace").strip() or "UTF-8"
+            value = cpg.read_text(encoding="ascii", errors="replace").strip()
+            return _codec(value, f"{what}: {cpg.name}") if value else "UTF-8"
         return "UTF-8"
     return None
+
+
+class _FionaDecodeFailures(logging.Handler):
+    """fiona logs text it cannot decode and returns None for it; collect those."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.failed: list[tuple] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith("Failed to decode") and isinstance(record.args, tuple):
+            self.failed.append(record.args)
+
+
+def _read_fiona(path: Path, **kwargs) -> gpd.GeoDataFrame:
+    """``gpd.read_file`` with fiona, raising UnicodeDecodeError as pyogrio does."""
+    log = logging.getLogger("fiona.ogrext")
+    handler, level, propagate = _FionaDecodeFailures(), log.level, log.propagate
+    log.addHandler(handler)
+    if log.getEffectiveLevel() > logging.WARNING:
+        log.setLevel(logging.WARNING)
+    log.propagate = False  # one error below, not one log line per undecodable value
+    try:
+        gdf = gpd.read_file(path, engine="fiona", **kwargs)
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        log.propagate = propagate
+    if handler.failed:
+        value, codec = handler.failed[0][:2]
+        raw = value if isinstance(value, bytes) else b"?"
+        raise UnicodeDecodeError(str(codec), raw, 0, len(raw), "cannot be decoded")
+    return gdf
 
 
 def read_vector(source: LayerSource, *, engine: Engine = "pyogrio") -> gpd.GeoDataFrame:
@@ -72,6 +125,8 @@ def read_vector(source: LayerSource, *, engine: Engine = "pyogrio") -> gpd.GeoDa
         encoding = _encoding(source)
         if encoding:
             kwargs["encoding"] = encoding
+        if engine == "fiona":
+            return _read_fiona(path, **kwargs)
         return gpd.read_file(path, engine=engine, **kwargs)
     except LayerReadError:
         raise

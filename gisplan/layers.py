@@ -144,17 +144,26 @@ def _read_csv(plan: Plan, name: str, path: Path | None, report: Report) -> pd.Da
     if not _rename(raw, name, mapping, report):
         return None
     raw = raw.rename(columns={v: k for k, v in mapping.items()})
-    return check_columns(raw, name, file_names=mapping, report=report)
+    typed = check_columns(raw, name, file_names=mapping, report=report)
+    # A required column is missing (reported above): the table cannot be checked further.
+    if any(c.required and c.name not in typed for c in SCHEMAS[name].columns):
+        return None
+    return typed
+
+
+def _file_column(plan: Plan, layer: str, column: str) -> str:
+    """A contract column as the user's file names it ([fields.<layer>]), for messages."""
+    return plan.fields.get(layer, {}).get(column, column)
 
 
 def _check_items(frame: pd.DataFrame, layer: str, id_column: str | None, known: pd.Index,
-                 report: Report) -> None:
+                 report: Report, *, field: str = "item") -> None:
     unknown = frame["item"].notna() & ~frame["item"].isin(known)
     where = locate(frame, id_column)
     for idx in frame.index[unknown]:
         report.add("error", layer, "unknown_item",
                    f"work item '{frame.at[idx, 'item']}' is not in the catalogue "
-                   "(gisplan/data/work_items.csv)", feature_id=where[idx], field="item")
+                   "(gisplan/data/work_items.csv)", feature_id=where[idx], field=field)
 
 
 def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.DataFrame,
@@ -186,21 +195,23 @@ def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Dat
                        "lies in no community; it is counted in the 'unassigned' area",
                        feature_id=where.iloc[idx])
         if layer == "buildings" and "community_id" in gdf:
+            field = _file_column(plan, layer, "community_id")
             given = gdf["community_id"]
             unknown = given.notna() & ~given.isin(ids)
             for idx in np.flatnonzero(unknown):
                 report.add("error", layer, "unknown_community",
                            f"community_id '{given.iat[idx]}' is not in the communities layer",
-                           feature_id=where.iloc[idx], field="community_id")
+                           feature_id=where.iloc[idx], field=field)
             geo = pd.Series(np.where(home >= 0, ids.to_numpy()[home], None), index=gdf.index)
             contra = given.notna() & ~unknown & (home >= 0) & (geo != given)
             for idx in np.flatnonzero(contra):
                 report.add("warning", layer, "community_mismatch",
                            f"community_id is '{given.iat[idx]}' but most of its footprint lies "
                            f"in '{geo.iat[idx]}'; the given community_id is used",
-                           feature_id=where.iloc[idx], field="community_id")
+                           feature_id=where.iloc[idx], field=field)
     if got.get("facilities") is not None:
-        _check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report)
+        _check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report,
+                     field=_file_column(plan, "facilities", "item"))
 
 
 def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
@@ -242,7 +253,8 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
 
     declared = _read_csv(plan, "quantities", plan.declared, report)
     if declared is not None:
-        _check_items(declared, "quantities", None, catalogue.index, report)
+        _check_items(declared, "quantities", None, catalogue.index, report,
+                     field=_file_column(plan, "quantities", "item"))
         targets = {"community": "communities", "building": "buildings"}
         kind = pd.Series(None, index=declared.index, dtype=object)
         for name, layer in targets.items():
@@ -254,17 +266,20 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
             for idx in declared.index[kind.isna() & declared["target_id"].notna()]:
                 report.add("error", "quantities", "unknown_target",
                            f"target_id '{declared.at[idx, 'target_id']}' matches no community_id "
-                           "or building_id", feature_id=rows[idx], field="target_id")
+                           "or building_id", feature_id=rows[idx],
+                           field=_file_column(plan, "quantities", "target_id"))
         declared = declared.assign(target_kind=kind)
     stated = _read_csv(plan, "stated", plan.stated, report)
     if stated is not None:
         known = catalogue.index.union(load_metrics().index)
         odd = stated["item"].notna() & ~stated["item"].isin(known) & ~stated[
             "item"].str.startswith("pipe:")
+        lines = locate(stated, None)
         for idx in stated.index[odd]:
             report.add("warning", "stated", "unknown_item",
                        f"stated item '{stated.at[idx, 'item']}' is neither a work item nor a "
-                       "metric; it is shown but cannot be reconciled", field="item")
+                       "metric; it is shown but cannot be reconciled", feature_id=lines[idx],
+                       field=_file_column(plan, "stated", "item"))
 
     if not report.ok:
         raise ValidationError(report)

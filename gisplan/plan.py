@@ -187,20 +187,22 @@ def read_plan(path: str | Path) -> Plan:
     assume_crs = col.crs("plan", "assume_crs", head.get("assume_crs"), metric=False)
 
     layers: dict[str, LayerSource] = {}
+    given = set()  # named in [layers], even if malformed (that is reported on its own)
     for lname, spec in col.table(data, "layers").items():
         if lname not in LAYER_NAMES:
             col.bad("layers", f"unknown layer '{lname}'; expected one of {list(LAYER_NAMES)}")
             continue
+        given.add(lname)
         source = _layer_source(col, root, lname, spec)
         if source is not None:
             layers[lname] = source
     for lname in REQUIRED_LAYERS:
-        if lname not in layers and not any(lname in p for p in col.problems):
+        if lname not in given:
             col.bad("layers", f"'{lname}' is required")
 
     fields: dict[str, dict[str, str]] = {}
     for lname, mapping in col.table(data, "fields").items():
-        if lname not in LAYER_NAMES and lname != "quantities":
+        if lname not in LAYER_NAMES and lname not in ("quantities", "stated"):
             col.bad(f"fields.{lname}", "unknown layer")
         elif not isinstance(mapping, dict) or not all(
                 isinstance(v, str) for v in mapping.values()):

@@ -102,9 +102,16 @@ SCHEMAS: dict[str, Schema] = {
 
 
 def locate(frame: pd.DataFrame, id_column: str | None) -> pd.Series:
-    """How to name each row in a message: its id, else ``row N`` (1-based)."""
+    """How to name each row in a message: its id, else ``row N`` (1-based feature order).
+
+    A table without ids (a CSV file) is located by ``line N`` as a spreadsheet
+    or text editor shows it: the header is line 1, the first record line 2.
+    """
+    if id_column is None:
+        return pd.Series([f"line {i + 2}" for i in range(len(frame))], index=frame.index,
+                         dtype=object)
     rows = pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index, dtype=object)
-    if id_column is None or id_column not in frame:
+    if id_column not in frame:
         return rows
     ids = frame[id_column].astype("string")
     return ids.where(ids.notna() & (ids.str.strip() != ""), rows).astype(object)
@@ -175,8 +182,9 @@ def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str]
                 values = values.where(~bad, None)
             out[col.name] = values
         for idx in bad[bad].index:
+            value = raw[idx].item() if isinstance(raw[idx], np.generic) else raw[idx]
             report.add("error", layer, "bad_value",
-                       f"value {raw[idx]!r} is not {col.expected()}",
+                       f"value {value!r} is not {col.expected()}",
                        feature_id=where[idx], field=file_names.get(col.name, col.name))
         if not col.nullable:
             missing = ~present
