@@ -1,0 +1,116 @@
+"""The synthetic city: deterministic, valid by the contract, and conserved by scope."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from gisplan.catalogue import pipe_item
+from gisplan.layers import load_layers
+from gisplan.plan import LAYER_NAMES
+from gisplan.schema import SCHEMAS
+from gisplan.scope import compute_scope
+from gisplan.synthetic import NETWORKS, make_city, write_city
+
+SIZES = [500, 2000]
+
+
+@pytest.fixture(scope="module", params=SIZES, ids=lambda n: f"n{n}")
+def city(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    n = request.param
+    layers = make_city(n, seed=11)
+    folder = write_city(layers, tmp_path_factory.mktemp(f"city{n}"))
+    return n, layers, folder
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_same_seed_same_city(n: int) -> None:
+    a, b = make_city(n, seed=5), make_city(n, seed=5)
+    for name in LAYER_NAMES:
+        pd.testing.assert_frame_equal(a[name].to_wkb(), b[name].to_wkb())
+    c = make_city(n, seed=6)
+    assert not a["buildings"].geometry.geom_equals(c["buildings"].geometry).all()
+
+
+def test_layers_follow_the_contract(city) -> None:
+    _, layers, _ = city
+    assert set(layers) == set(LAYER_NAMES)
+    for name, gdf in layers.items():
+        schema = SCHEMAS[name]
+        assert {c.name for c in schema.columns if c.required} <= set(gdf.columns), name
+        assert gdf.crs.to_epsg() == 4552
+        assert set(gdf.geom_type) <= set(schema.geometry), name
+        assert shapely.is_valid(np.asarray(gdf.geometry.array)).all(), name
+        assert gdf[schema.id].is_unique, name
+    x, y = layers["communities"].total_bounds[:2]
+    assert abs(x - 611000) < 1000 and abs(y - 4748000) < 1000
+
+
+def test_sizes(city) -> None:
+    n, layers, _ = city
+    assert len(layers["buildings"]) == n
+    assert abs(len(layers["communities"]) - n / 50) <= 1
+    assert len(layers["pipes"]) == n // 2
+    assert set(layers["pipes"]["network"]) == set(NETWORKS)
+    assert 0.05 < (layers["pipes"]["action"] == "keep").mean() < 0.2
+    assert len(layers["facilities"]) == n // 5
+    assert set(layers["barriers"]["kind"]) == {"主干道", "河流"}
+
+
+def test_communities_do_not_overlap_and_buildings_cross_some_borders(city) -> None:
+    _, layers, _ = city
+    com = np.asarray(layers["communities"].geometry.array)
+    left, right = shapely.STRtree(com).query(com, predicate="dwithin", distance=9.99)
+    assert (left == right).all()  # street gaps are at least 10 m
+    b = np.asarray(layers["buildings"].geometry.array)
+    inside = np.zeros(len(b), bool)
+    inside[shapely.STRtree(com).query(b, predicate="within")[0]] = True
+    assert 0.15 < 1 - inside.mean() < 0.40
+
+
+def test_loads_without_errors(city) -> None:
+    n, layers, folder = city
+    loaded = load_layers(folder)
+    assert loaded.report.ok
+    assert {p.check for p in loaded.report.warnings} <= {"outside_communities"}
+    assert len(loaded.buildings) == n
+    assert loaded.pipes["diameter_mm"].notna().sum() == layers["pipes"]["diameter_mm"].notna().sum()
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_other_formats_load(fmt: str, tmp_path: Path) -> None:
+    layers = make_city(300, seed=2)
+    loaded = load_layers(write_city(layers, tmp_path, fmt=fmt))
+    assert loaded.report.ok and len(loaded.pipes) == 150
+
+
+def test_scope_conserves_pipes_and_households(city) -> None:
+    _, layers, folder = city
+    table = compute_scope(load_layers(folder)).table
+    # astype: without declared quantities the column comes out as object dtype.
+    totals = table[table["level"] == "city"].set_index("item")["quantity"].astype(float)
+
+    pipes = layers["pipes"][layers["pipes"]["action"] != "keep"]
+    expected = pipes.geometry.length.groupby(
+        pipe_item(pipes["network"], pipes["diameter_mm"]).to_numpy()).sum()
+    got = totals[totals.index.str.startswith("pipe:")]
+    assert sorted(got.index) == sorted(expected.index)
+    np.testing.assert_allclose(got.reindex(expected.index).to_numpy(), expected.to_numpy(),
+                               rtol=1e-6)
+    assert totals["households"] == layers["buildings"]["households"].sum()
+    assert totals["buildings"] == len(layers["buildings"])
+    # Communities plus the unassigned area add up to the city, item by item.
+    parts = table[table["level"].isin(["community", "unassigned"])]
+    summed = parts.astype({"quantity": float}).groupby("item")["quantity"].sum()
+    summed = summed.reindex(totals.index)
+    np.testing.assert_allclose(summed.to_numpy(), totals.to_numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 75])
+def test_tiny_cities_load(n: int, tmp_path: Path) -> None:
+    loaded = load_layers(write_city(make_city(n), tmp_path))
+    assert loaded.report.ok and len(loaded.buildings) == n
