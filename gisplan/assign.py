@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from gisplan.catalogue import pipe_item
-from gisplan.layers import Layers
+from gisplan.layers import UNASSIGNED, Layers
 from gisplan.spatial import largest_share, split_lengths
 
-#: Area id of everything that lies in no community.
-UNASSIGNED = "unassigned"
+__all__ = ["UNASSIGNED", "Assignment", "assign_to_areas"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def assign_to_areas(layers: Layers) -> Assignment:
     """
     com = layers.communities
     buildings = layers.buildings.copy()
-    geo = _home(buildings, com)
+    geo = layers.geo_community.to_numpy(dtype=object)
     if "community_id" in buildings:
         given = buildings["community_id"].astype(object)
         buildings["community_id"] = given.where(given.notna(), pd.Series(geo, index=given.index))

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib.resources import files
 
+import numpy as np
 import pandas as pd
 
 from gisplan.errors import PlanError
@@ -95,7 +96,7 @@ def describe_items(codes: Iterable[str], catalogue: pd.DataFrame) -> pd.DataFram
     from its network: name ``给水管 DN200``, unit m, the network's funding
     source, tier basic and price 0 until the plan prices it.
     """
-    codes = pd.Index(pd.unique(pd.Series(list(codes), dtype=str)), name="code")
+    codes = pd.Index(pd.unique(np.asarray(codes, dtype=object)), name="code").astype(str)
     out = catalogue.reindex(codes)[ITEM_COLUMNS].copy()
     metrics = load_metrics()
     is_metric = codes.isin(metrics.index)

@@ -29,12 +29,19 @@ from gisplan.io import Engine, read_table, read_vector
 from gisplan.plan import LAYER_NAMES, Plan, read_plan
 from gisplan.report import Report
 from gisplan.schema import SCHEMAS, check_columns, locate
-from gisplan.spatial import largest_share
+from gisplan.spatial import largest_share, outside
+
+#: Area id of everything that lies in no community.
+UNASSIGNED = "unassigned"
 
 
 @dataclass(frozen=True)
 class Layers:
-    """A plan's validated layers, all in ``plan.crs``; absent optional layers are empty."""
+    """A plan's validated layers, all in ``plan.crs``; absent optional layers are empty.
+
+    ``geo_community`` holds, for each building (same index), the community with
+    the largest share of its footprint by geometry alone, or ``unassigned``.
+    """
 
     plan: Plan
     catalogue: pd.DataFrame
@@ -44,6 +51,7 @@ class Layers:
     facilities: gpd.GeoDataFrame
     structures: gpd.GeoDataFrame
     barriers: gpd.GeoDataFrame
+    geo_community: pd.Series
     declared: pd.DataFrame
     stated: pd.DataFrame | None
     report: Report
@@ -108,7 +116,8 @@ def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, plan: Plan, *, repair: bo
         report.add("warning", layer, "assumed_crs",
                    f"the file has no CRS; assumed {plan.assume_crs} as plan.toml says")
         gdf = gdf.set_crs(plan.assume_crs)
-    return gdf.to_crs(plan.crs)
+    # Reprojecting onto the same CRS would still transform every coordinate.
+    return gdf if gdf.crs.equals(plan.crs) else gdf.to_crs(plan.crs)
 
 
 def _read_layer(plan: Plan, layer: str, *, engine: Engine, repair: bool,
@@ -167,11 +176,18 @@ def _check_items(frame: pd.DataFrame, layer: str, id_column: str | None, known: 
 
 
 def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.DataFrame,
-                 report: Report) -> None:
-    """Checks that need more than one layer: overlaps, membership, references."""
+                 report: Report) -> pd.Series | None:
+    """Checks that need more than one layer: overlaps, membership, references.
+
+    Returns the community holding the largest share of each building (by
+    geometry alone, ``unassigned`` where none), which assignment reuses.
+    """
+    if got.get("facilities") is not None:
+        _check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report,
+                     field=_file_column(plan, "facilities", "item"))
     com = got.get("communities")
     if com is None:
-        return
+        return None
     areas = np.asarray(com.geometry.array)
     left, right = shapely.STRtree(areas).query(areas, predicate="intersects")
     pairs = left < right
@@ -184,12 +200,19 @@ def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Dat
                        f"more than the {plan.scope.sliver_m2:g} m² sliver allowed, what lies in "
                        "it would count twice", feature_id=com["community_id"].iat[a])
     ids = pd.Index(com["community_id"])
+    geo_community = None
     for layer in ("buildings", "pipes", "facilities", "structures"):
         gdf = got.get(layer)
         if gdf is None or gdf.empty:
             continue
         where = locate(gdf, SCHEMAS[layer].id)
-        home = largest_share(np.asarray(gdf.geometry.array), areas)
+        geoms = np.asarray(gdf.geometry.array)
+        if layer == "buildings":
+            home = largest_share(geoms, areas)
+            geo_community = pd.Series(np.append(ids.to_numpy(dtype=object), UNASSIGNED)[home],
+                                      index=gdf.index, dtype=object)
+        else:
+            home = np.where(outside(geoms, areas), -1, 0)
         for idx in np.flatnonzero(home == -1):
             report.add("warning", layer, "outside_communities",
                        "lies in no community; it is counted in the 'unassigned' area",
@@ -209,9 +232,7 @@ def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Dat
                            f"community_id is '{given.iat[idx]}' but most of its footprint lies "
                            f"in '{geo.iat[idx]}'; the given community_id is used",
                            feature_id=where.iloc[idx], field=field)
-    if got.get("facilities") is not None:
-        _check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report,
-                     field=_file_column(plan, "facilities", "item"))
+    return geo_community
 
 
 def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
@@ -249,7 +270,9 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
         catalogue = load_catalogue()
     got = {name: _read_layer(plan, name, engine=engine, repair=repair, report=report)
            for name in LAYER_NAMES}
-    _cross_check(got, plan, catalogue, report)
+    geo_community = _cross_check(got, plan, catalogue, report)
+    if geo_community is None and got.get("buildings") is not None:
+        geo_community = pd.Series(UNASSIGNED, index=got["buildings"].index, dtype=object)
 
     declared = _read_csv(plan, "quantities", plan.declared, report)
     if declared is not None:
@@ -283,8 +306,12 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
 
     if not report.ok:
         raise ValidationError(report)
-    empty_declared = pd.DataFrame(columns=["target_id", "item", "quantity", "target_kind"])
+    empty_declared = pd.DataFrame({"target_id": pd.Series(dtype=object),
+                                   "item": pd.Series(dtype=object),
+                                   "quantity": pd.Series(dtype=float),
+                                   "target_kind": pd.Series(dtype=object)})
     return Layers(plan=plan, catalogue=catalogue, **{n: got[n] for n in LAYER_NAMES},
+                  geo_community=geo_community,
                   declared=declared if declared is not None else empty_declared,
                   stated=stated, report=report)
 

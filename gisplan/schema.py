@@ -101,31 +101,70 @@ SCHEMAS: dict[str, Schema] = {
 }
 
 
-def locate(frame: pd.DataFrame, id_column: str | None) -> pd.Series:
-    """How to name each row in a message: its id, else ``row N`` (1-based feature order).
+class Locator:
+    """How to name a row in a message: its id, else ``row N`` (1-based feature order).
 
     A table without ids (a CSV file) is located by ``line N`` as a spreadsheet
     or text editor shows it: the header is line 1, the first record line 2.
+    Labels are made only for the rows asked about: ``where[label]`` by index
+    label, ``where.iloc[position]`` by position.
+
+    Examples
+    --------
+    >>> where = Locator(pd.DataFrame({"b_id": ["b1", None]}), "b_id")
+    >>> where[0], where.iloc[1]
+    ('b1', 'row 2')
     """
-    if id_column is None:
-        return pd.Series([f"line {i + 2}" for i in range(len(frame))], index=frame.index,
-                         dtype=object)
-    rows = pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index, dtype=object)
-    if id_column not in frame:
-        return rows
-    ids = frame[id_column].astype("string")
-    return ids.where(ids.notna() & (ids.str.strip() != ""), rows).astype(object)
+
+    def __init__(self, frame: pd.DataFrame, id_column: str | None) -> None:
+        self._index = frame.index
+        self._ids = frame[id_column] if id_column is not None and id_column in frame else None
+        self._csv = id_column is None
+        self.iloc = _Positional(self)
+
+    def at_position(self, pos: int) -> str:
+        if self._csv:
+            return f"line {pos + 2}"
+        if self._ids is not None:
+            value = self._ids.iat[pos]
+            if not pd.isna(value) and str(value).strip():
+                return str(value)
+        return f"row {pos + 1}"
+
+    def __getitem__(self, label: object) -> str:
+        return self.at_position(self._index.get_loc(label))
+
+
+def locate(frame: pd.DataFrame, id_column: str | None) -> Locator:
+    """A :class:`Locator` for ``frame``'s rows."""
+    return Locator(frame, id_column)
+
+
+class _Positional:
+    def __init__(self, parent: Locator) -> None:
+        self._parent = parent
+
+    def __getitem__(self, pos: int) -> str:
+        return self._parent.at_position(int(pos))
 
 
 def _as_text(values: pd.Series) -> pd.Series:
     """Ids and text as strings; whole-number floats (GeoJSON numbers) lose their ``.0``."""
-    out = values.astype(object)
-    num = pd.to_numeric(values, errors="coerce")
-    whole = num.notna() & np.isclose(num.fillna(0) % 1, 0) & ~values.map(
-        lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
-    out[whole] = num[whole].astype("int64").astype(str)
-    out = out.where(values.notna(), None)
-    return out.map(lambda v: v if v is None else str(v).strip())
+    present = values.notna()
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        num = values.astype(float)
+        whole = np.isclose(num.fillna(0) % 1, 0)
+        text = num.astype(str).where(~whole, num.fillna(0).astype("int64").astype(str))
+    elif isinstance(values.dtype, pd.StringDtype):
+        text = values.str.strip()
+    else:  # object: mixed values, e.g. numbers and text in one GeoJSON property
+        num = pd.to_numeric(values, errors="coerce")
+        is_str = values.map(lambda v: isinstance(v, str), na_action="ignore")
+        whole = num.notna() & np.isclose(num.fillna(0) % 1, 0) & ~is_str.fillna(False).astype(
+            bool)
+        text = values.map(lambda v: str(v).strip(), na_action="ignore").astype(object)
+        text[whole] = num[whole].astype("int64").astype(str)
+    return text.astype(object).where(present, None)
 
 
 def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str],

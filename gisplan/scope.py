@@ -249,7 +249,7 @@ def compute_scope(layers: Layers, *, zones: pd.Series | None = None) -> Scope:
     assignment = assign_to_areas(layers)
     facts = community_quantities(layers, assignment)
     table = roll_up(facts, layers.communities, city_name=layers.plan.name, zones=zones)
-    items = describe_items(table["item"], layers.catalogue)
+    items = describe_items(table["item"].unique(), layers.catalogue)
     table = table.join(items, on="item")
     declared = table["quantity_declared"] != 0
     table["source"] = np.where(declared & (table["quantity_derived"] != 0), "derived+declared",

@@ -41,8 +41,19 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     result = np.full(n, -1, dtype=np.int64)
     if n == 0 or len(areas) == 0:
         return result
-    tree = shapely.STRtree(areas)
-    left, right = tree.query(geoms, predicate="intersects")
+    shapely.prepare(areas)  # a cache on the geometries; their values do not change
+    left, right = shapely.STRtree(areas).query(geoms, predicate="intersects")
+    if len(left) == 0:
+        return result
+    # Most features meet one area only: it is theirs unless they merely touch it.
+    single = np.bincount(left, minlength=n)[left] == 1
+    if single.any():
+        ls, rs = left[single], right[single]
+        touch = np.zeros(len(ls), dtype=bool)
+        extended = shapely.get_dimensions(geoms[ls]) > 0
+        touch[extended] = shapely.touches(areas[rs[extended]], geoms[ls[extended]])
+        result[ls[~touch]] = rs[~touch]
+    left, right = left[~single], right[~single]
     if len(left) == 0:
         return result
     covered = shapely.covers(areas[right], geoms[left])
@@ -62,6 +73,21 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
         keep = np.r_[True, lt[1:] != lt[:-1]] & (share > 0)
         result[lt[keep]] = rt[keep]
     return result
+
+
+def outside(geoms: NDArray, areas: NDArray) -> NDArray[np.bool_]:
+    """True for each geometry that meets no area at all (touching counts as meeting).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> outside(shapely.points([[5, 5], [50, 5]]), shapely.box([0], 0, [10], 10)).tolist()
+    [False, True]
+    """
+    hit = np.zeros(len(geoms), dtype=bool)
+    if len(geoms) and len(areas):
+        hit[shapely.STRtree(areas).query(geoms, predicate="intersects")[0]] = True
+    return ~hit
 
 
 def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDArray]:
@@ -92,6 +118,7 @@ def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDA
     else:
         left = right = np.empty(0, dtype=np.int64)
     length = np.empty(len(left))
+    shapely.prepare(areas)
     covered = shapely.covers(areas[right], lines[left]) if len(left) else np.empty(0, bool)
     length[covered] = total[left[covered]]
     cut = ~covered

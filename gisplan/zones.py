@@ -28,9 +28,8 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from gisplan.assign import UNASSIGNED
 from gisplan.layers import Layers
-from gisplan.spatial import largest_share, split_lengths
+from gisplan.spatial import split_lengths
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,7 @@ def community_pairs(geoms: np.ndarray, *, max_gap_m: float) -> tuple[np.ndarray,
 
 def _households(layers: Layers) -> pd.Series:
     b = layers.buildings
-    com = layers.communities
-    ids = np.append(com["community_id"].to_numpy(dtype=object), UNASSIGNED)
-    geo = ids[largest_share(np.asarray(b.geometry.array), np.asarray(com.geometry.array))]
+    geo = layers.geo_community.to_numpy(dtype=object)
     given = b["community_id"].to_numpy(dtype=object) if "community_id" in b else geo
     home = np.where(pd.isna(given), geo, given)
     return b["households"].astype(float).groupby(home).sum()
