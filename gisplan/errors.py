@@ -44,3 +44,7 @@ class ValidationError(GisplanError):
 
 class OutputError(GisplanError):
     """An output folder cannot be written."""
+
+
+class RulesError(GisplanError):
+    """A review rules file (TOML) is missing, unreadable or malformed."""

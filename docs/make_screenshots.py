@@ -1,0 +1,79 @@
+"""Screenshot of the Hunchun web map for the README: ``docs/hunchun_map.png``.
+
+Builds the map of ``layers/hunchun2020`` exactly as ``gisplan map`` does,
+opens it over file:// in headless Chromium (Debian's ``chromium``, driven by
+Playwright), opens one community's popup and saves the picture. Rerun it
+after changing the map::
+
+    python docs/make_screenshots.py [--out docs/hunchun_map.png]
+
+Chinese text needs a CJK font on the machine (``apt-get install
+fonts-wqy-zenhei`` or ``fonts-noto-cjk``); without one it shows as boxes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run from a checkout
+
+from gisplan.layers import load_layers  # noqa: E402
+from gisplan.scope import compute_scope  # noqa: E402
+from gisplan.webmap import build_map, write_map  # noqa: E402
+from gisplan.zones import detect_zones  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--hide-scrollbars"]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--plan", type=Path, default=REPO / "layers" / "hunchun2020")
+    p.add_argument("--out", type=Path, default=REPO / "docs" / "hunchun_map.png")
+    p.add_argument("--width", type=int, default=1400)
+    p.add_argument("--height", type=int, default=900)
+    args = p.parse_args()
+    if shutil.which("fc-list") and not subprocess.run(
+            ["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip():
+        print("warning: no CJK font installed; Chinese will show as boxes "
+              "(apt-get install fonts-wqy-zenhei)", file=sys.stderr)
+
+    from playwright.sync_api import sync_playwright
+
+    layers = load_layers(args.plan)
+    zones = detect_zones(layers)
+    webmap = build_map(layers, compute_scope(layers, zones=zones.membership), zones)
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        write_map(webmap, tmp)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": args.width, "height": args.height})
+        page.goto((Path(tmp) / "map.html").as_uri())
+        page.wait_for_function("window.gisplanReady === true", timeout=60_000)
+        # The popup of the southernmost community, so that it opens over the map.
+        page.evaluate("""() => {
+            let best = null;
+            const lat = (l) => l.getBounds().getCenter().lat;
+            gisplan.groups.communities.eachLayer((l) => {
+                if (!best || lat(l) < lat(best)) best = l;
+            });
+            L.popup({maxWidth: 480, minWidth: 240, maxHeight: 330, autoPan: false})
+              .setLatLng(best.getBounds().getCenter())
+              .setContent(gisplan.popup(best)).openOn(gisplanMap);
+        }""")
+        page.wait_for_timeout(400)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(args.out))
+        browser.close()
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,345 @@
+"""Exports for design firms: GeoJSON (RFC 7946), GeoPackage, Shapefile (GBK/UTF-8), DXF.
+
+Every file is written through GDAL (or ezdxf) and reopened with pyogrio and
+fiona; features, attributes (Chinese text exactly) and geometry (to 1 cm in
+the working CRS) must come back. The plan is the hand-made mini plan of
+tests/plans.py with a courtyard hole in community C and Chinese building names.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import ezdxf
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from plans import X0, Y0, box, mini_layers, write_plan
+from rfc7946 import assert_same_features, check_rfc7946
+
+from gisplan.cli import main
+from gisplan.errors import GisplanError, OutputError
+from gisplan.export import (
+    ID_COLUMNS,
+    enrich_layers,
+    select_community,
+    write_exports,
+)
+from gisplan.layers import load_layers
+from gisplan.scope import compute_scope
+from gisplan.shapefile import shapefile_fields, write_shapefiles
+from gisplan.zones import detect_zones
+
+H = 2.9  # storey height
+NAMES = ["一号楼", "二号楼（珲春·新区）", "三号楼", None]
+ENGINES = ["pyogrio", "fiona"]
+
+
+def export_layers() -> dict[str, gpd.GeoDataFrame]:
+    layers = mini_layers()
+    com = layers["communities"]
+    com.loc[2, "geometry"] = box(300, 0, 400, 100).difference(box(360, 60, 380, 80))
+    layers["buildings"]["name"] = NAMES
+    return layers
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    folder = write_plan(tmp_path_factory.mktemp("export") / "plan", export_layers())
+    layers = load_layers(folder)
+    zones = detect_zones(layers)
+    return layers, compute_scope(layers, zones=zones.membership), zones
+
+
+@pytest.fixture(scope="module")
+def enriched(plan):
+    return enrich_layers(*plan)
+
+
+@pytest.fixture(scope="module")
+def out(plan, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("exports")
+    write_exports(*plan, folder)
+    write_shapefiles(enrich_layers(*plan), folder / "shp_utf8", encoding="UTF-8")
+    return folder
+
+
+# -- enrichment ------------------------------------------------------------------------------
+
+def test_enriched_figures_by_hand(enriched):
+    com = enriched["communities"].set_index("community_id")
+    assert com.loc["A", ["buildings", "households", "floor_area_m2"]].tolist() == [1, 30, 3600]
+    assert com["zone_id"].to_dict() == {"A": "Z001", "B": "Z001", "C": "Z002"}
+    assert com.loc["C", "area_m2"] == pytest.approx(10000 - 400)
+    b = enriched["buildings"].set_index("building_id")
+    assert b.loc["b1", "roof_flat_waterproof"] == 700  # declared stands over derived 720
+    assert b.loc["b1", "stairwell_paint"] == 500  # declared for b1 only
+    assert b.loc["b2", "stairwell_paint"] == 0
+    assert b.loc["b1", "facade_paint"] == pytest.approx(144 * 5 * H)
+    assert b.loc["b3", "floor_area_m2"] == 1500  # registered
+    assert b.loc["b4", ["community_id", "zone_id"]].tolist() == ["unassigned", None]
+    pipes = enriched["pipes"].set_index("pipe_id")
+    assert pipes.loc["p1", ["community_ids", "length_m", "item"]].tolist() == [
+        "A,B,C", 300, "pipe:sewer:300"]
+    assert pipes.loc["p3", "cost_cny"] == 0  # keep: not in scope
+    fac = enriched["facilities"].set_index("facility_id")
+    assert fac.loc["f2", ["community_id", "quantity", "unit"]].tolist() == ["B", 400, "㎡"]
+
+
+def test_community_costs_match_the_scope(plan, enriched):
+    _, scope, _ = plan
+    t = scope.table[scope.table["level"] == "community"]
+    want = t.groupby("area_id")["cost_cny"].sum()
+    got = enriched["communities"].set_index("community_id")["cost_cny"]
+    assert got.to_dict() == pytest.approx(want.to_dict())
+
+
+def test_inputs_are_not_mutated(plan):
+    layers, scope, zones = plan
+    before = {n: layers.layer(n).copy() for n in ("communities", "buildings", "pipes")}
+    enrich_layers(layers, scope, zones)
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(layers.layer(name), frame)
+
+
+def test_select_community_cuts_pipes_at_the_boundary(plan, enriched):
+    _, scope, _ = plan
+    a = select_community(enriched, "A")
+    assert a["buildings"]["building_id"].tolist() == ["b1"]
+    pipes = a["pipes"].set_index("pipe_id")
+    assert pipes.loc["p1", "length_m"] == pytest.approx(50)
+    assert pipes.loc["p1", "cost_cny"] == pytest.approx(50 * pipes.loc["p1", "unit_price_cny"])
+    t = scope.table.set_index(["level", "area_id", "item"])
+    assert t.loc[("community", "A", "pipe:sewer:300"), "quantity"] == pytest.approx(50)
+    assert a["zones"]["zone_id"].tolist() == ["Z001"]
+    with pytest.raises(GisplanError, match="'Q' is not in the communities layer"):
+        select_community(enriched, "Q")
+
+
+# -- GeoJSON ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("layer", ["communities", "buildings", "pipes", "facilities",
+                                   "structures", "zones"])
+def test_geojson_is_rfc7946(out, layer):
+    doc = check_rfc7946(out / "geojson" / f"{layer}.geojson")
+    assert doc["features"]
+
+
+def test_geojson_hole_winds_clockwise_and_chinese_is_raw_utf8(out):
+    doc = check_rfc7946(out / "geojson" / "communities.geojson")
+    c = next(f for f in doc["features"] if f["properties"]["community_id"] == "C")
+    assert len(c["geometry"]["coordinates"]) == 2  # exterior + courtyard hole
+    text = (out / "geojson" / "buildings.geojson").read_text(encoding="utf-8")
+    assert "二号楼（珲春·新区）" in text
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("layer", ["communities", "buildings", "pipes", "facilities",
+                                   "structures", "zones"])
+def test_geojson_round_trip(out, enriched, engine, layer):
+    got = gpd.read_file(out / "geojson" / f"{layer}.geojson", engine=engine)
+    assert got.crs.to_epsg() == 4326
+    assert_same_features(enriched[layer], got, ID_COLUMNS[layer])
+
+
+# -- GeoPackage ------------------------------------------------------------------------------
+
+def test_gpkg_holds_every_layer_in_the_working_crs(out, enriched):
+    names = [row[0] for row in pyogrio.list_layers(out / "layers.gpkg")]
+    assert names == [n for n, g in enriched.items() if len(g)]
+    assert pyogrio.read_info(out / "layers.gpkg", layer="buildings")["crs"] == "EPSG:4552"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("layer", ["communities", "buildings", "pipes", "facilities",
+                                   "structures", "zones"])
+def test_gpkg_round_trip(out, enriched, engine, layer):
+    got = gpd.read_file(out / "layers.gpkg", layer=layer, engine=engine)
+    assert got.crs.to_epsg() == 4552
+    assert_same_features(enriched[layer], got, ID_COLUMNS[layer], tolerance_m=1e-6)
+
+
+# -- Shapefile -------------------------------------------------------------------------------
+
+def _shp_parts(enriched, layer):
+    """(stem, features) of each Shapefile a layer is written as (split by geometry family)."""
+    g = enriched[layer]
+    family = g.geom_type.str.replace("Multi", "").str.lower().replace(
+        {"linestring": "line"})
+    kinds = list(pd.unique(family))
+    return [(layer if len(kinds) == 1 else f"{layer}_{k}", g[family == k]) for k in kinds]
+
+
+@pytest.mark.parametrize("folder,codec", [("shp", "GBK"), ("shp_utf8", "UTF-8")])
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("layer", ["communities", "buildings", "pipes", "facilities",
+                                   "structures", "zones"])
+def test_shapefile_round_trip(out, enriched, folder, codec, engine, layer):
+    fields = pd.read_csv(out / folder / "fields.csv", encoding="utf-8-sig")
+    for stem, want in _shp_parts(enriched, layer):
+        path = out / folder / f"{stem}.shp"
+        assert path.with_suffix(".cpg").read_text() == codec
+        mapping = fields[fields["file"] == f"{stem}.shp"].set_index("column")["field"].to_dict()
+        got = gpd.read_file(path, engine=engine)  # encoding from the .cpg
+        assert got.crs.to_epsg() == 4552
+        assert_same_features(want, got, ID_COLUMNS[layer], columns=mapping, tolerance_m=1e-6)
+
+
+def test_mixed_layer_is_split_by_geometry_type(out):
+    assert (out / "shp" / "facilities_point.shp").exists()
+    assert (out / "shp" / "facilities_polygon.shp").exists()
+    assert len(gpd.read_file(out / "shp" / "facilities_point.shp")) == 2
+
+
+def test_shapefile_text_bytes_are_gbk_or_utf8(out):
+    gbk = (out / "shp" / "buildings.dbf").read_bytes()
+    utf8 = (out / "shp_utf8" / "buildings.dbf").read_bytes()
+    assert "二号楼（珲春·新区）".encode("gbk") in gbk
+    assert "二号楼（珲春·新区）".encode() in utf8
+
+
+def test_field_names_fit_and_follow_the_data_mapping(out):
+    fields = pd.read_csv(out / "shp" / "fields.csv", encoding="utf-8-sig")
+    assert fields["field"].str.len().max() <= 10
+    assert not fields.duplicated(["file", "field"]).any()
+    got = fields.drop_duplicates("column").set_index("column")["field"]
+    assert got["community_id"] == "comm_id"
+    assert got["roof_flat_waterproof"] == "rf_flat_wp"
+    assert got["floor_area_m2"] == "floor_area"
+    dbf = pyogrio.read_info(out / "shp" / "buildings.shp")["fields"].tolist()
+    mapped = fields[fields["file"] == "buildings.shp"]["field"].tolist()
+    assert dbf == mapped
+
+
+def test_field_mapping_data_file_is_valid():
+    from gisplan.shapefile import _field_map
+
+    table = _field_map()
+    names = [f for f, _ in table.values()]
+    assert max(map(len, names)) <= 10
+    assert len(set(n.lower() for n in names)) == len(names)
+    assert shapefile_fields(["x" * 12, "x" * 11]) == {"x" * 12: "x" * 10, "x" * 11: "xxxxxxxx01"}
+
+
+def test_text_gbk_cannot_hold_is_refused_with_its_location(enriched, tmp_path):
+    layers = dict(enriched)
+    b = layers["buildings"].copy()
+    b.loc[b["building_id"] == "b2", "name"] = "楼🏠"
+    layers["buildings"] = b
+    with pytest.raises(OutputError, match=r"buildings \[b2\] field 'name'.*GBK.*UTF-8"):
+        write_shapefiles(layers, tmp_path / "gbk")
+    write_shapefiles(layers, tmp_path / "utf8", encoding="UTF-8")
+    got = gpd.read_file(tmp_path / "utf8" / "buildings.shp")
+    assert "楼🏠" in got["name"].tolist()
+
+
+def test_long_text_is_cut_at_a_character_boundary(enriched, tmp_path):
+    layers = {"buildings": enriched["buildings"].assign(name="楼" * 200)}
+    for codec, chars in (("GBK", 127), ("UTF-8", 84)):
+        write_shapefiles(layers, tmp_path / codec, encoding=codec)
+        got = gpd.read_file(tmp_path / codec / "buildings.shp")
+        assert got["name"].tolist() == ["楼" * chars] * 4
+
+
+# -- DXF -------------------------------------------------------------------------------------
+
+EXPECTED_DXF = {
+    # one LWPOLYLINE per ring: C has a courtyard hole
+    ("LWPOLYLINE", "COMMUNITIES"): 4, ("LWPOLYLINE", "BUILDINGS"): 4,
+    ("LWPOLYLINE", "PIPE_SEWER_DN300"): 1, ("LWPOLYLINE", "PIPE_WATER_DN110"): 1,
+    ("LWPOLYLINE", "PIPE_GAS_KEEP"): 1, ("POINT", "FAC_BENCH"): 1,
+    ("POINT", "FAC_EV_CHARGER"): 1, ("LWPOLYLINE", "FAC_GREENING"): 1,
+    ("LWPOLYLINE", "STRUCTURES"): 2, ("LWPOLYLINE", "ZONES"): 2,
+    ("TEXT", "LABELS"): 3 + 4 + 2 + 2,
+}
+
+
+def test_dxf_layers_and_entity_counts(out):
+    doc = ezdxf.readfile(out / "layers.dxf")
+    assert not doc.audit().has_errors
+    counts = Counter((e.dxftype(), e.dxf.layer) for e in doc.modelspace())
+    assert dict(counts) == EXPECTED_DXF
+    assert {name for _, name in EXPECTED_DXF} <= {layer.dxf.name for layer in doc.layers}
+    assert doc.units == ezdxf.units.M
+    assert doc.header.custom_vars.get("CRS") == "EPSG:4552"
+
+
+def test_dxf_coordinates_are_in_the_working_crs(out):
+    msp = ezdxf.readfile(out / "layers.dxf").modelspace()
+    b1 = next(iter(msp.query('LWPOLYLINE[layer=="BUILDINGS"]')))
+    assert b1.closed
+    xy = np.array(b1.get_points("xy"))
+    assert shapely.Polygon(xy).equals(box(10, 10, 70, 22))
+    sewer = next(iter(msp.query('LWPOLYLINE[layer=="PIPE_SEWER_DN300"]')))
+    assert np.array(sewer.get_points("xy")).tolist() == [[X0 + 50, Y0 + 50], [X0 + 350, Y0 + 50]]
+    labels = {t.dxf.text for t in msp.query("TEXT")}
+    assert {"A", "b1", "s1", "Z001"} <= labels
+
+
+def test_dxf_reads_through_gdal(out):
+    got = pyogrio.read_dataframe(out / "layers.dxf")
+    assert got["Layer"].value_counts()["BUILDINGS"] == 4
+
+
+# -- CLI and atomic writes -------------------------------------------------------------------
+
+def test_cli_export_one_format_one_community(plan, tmp_path):
+    folder = plan[0].plan.root
+    out = tmp_path / "out"
+    assert main(["export", str(folder), "--out", str(out), "--format", "geojson",
+                 "--community", "B"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["geojson"]
+    got = gpd.read_file(out / "geojson" / "buildings.geojson")
+    assert got["building_id"].tolist() == ["b2"]
+    assert not list(tmp_path.glob(".out.staging-*"))
+
+
+def test_cli_unknown_community_writes_nothing(plan, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["export", str(plan[0].plan.root), "--out", str(out), "--community", "Q"]) == 1
+    assert "'Q' is not in the communities layer" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_failed_export_leaves_an_existing_out_dir_untouched(tmp_path, capsys):
+    layers = export_layers()
+    layers["buildings"].loc[0, "name"] = "楼🏠"  # GBK cannot hold it: the Shapefile fails
+    folder = write_plan(tmp_path / "plan", layers)
+    out = tmp_path / "out"
+    (out / "geojson").mkdir(parents=True)
+    (out / "geojson" / "buildings.geojson").write_text("old", encoding="utf-8")
+    (out / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(["export", str(folder), "--out", str(out)]) == 1
+    assert "cannot be written in GBK" in capsys.readouterr().err
+    assert sorted(p.name for p in out.rglob("*")) == ["buildings.geojson", "geojson", "keep.txt"]
+    assert (out / "geojson" / "buildings.geojson").read_text(encoding="utf-8") == "old"
+    assert not list(tmp_path.glob(".out.staging-*"))
+    assert main(["export", str(folder), "--out", str(out), "--shp-encoding", "UTF-8"]) == 0
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"
+    assert {"geojson", "shp", "layers.gpkg", "layers.dxf"} <= {p.name for p in out.iterdir()}
+
+
+def test_hunchun_exports_round_trip(tmp_path):
+    """The real plan: a MultiPolygon community, 4,967 facilities, mixed barriers."""
+    layers = load_layers(Path(__file__).resolve().parents[1] / "layers" / "hunchun2020")
+    zones = detect_zones(layers)
+    scope = compute_scope(layers, zones=zones.membership)
+    enriched = enrich_layers(layers, scope, zones)
+    write_exports(layers, scope, zones, tmp_path, formats=["geojson", "shp", "dxf"])
+    for name in ("communities", "facilities", "barriers"):
+        check_rfc7946(tmp_path / "geojson" / f"{name}.geojson")
+        got = gpd.read_file(tmp_path / "geojson" / f"{name}.geojson")
+        assert_same_features(enriched[name], got, ID_COLUMNS[name])
+    fields = pd.read_csv(tmp_path / "shp" / "fields.csv", encoding="utf-8-sig")
+    for stem, want in _shp_parts(enriched, "barriers") + _shp_parts(enriched, "buildings"):
+        mapping = fields[fields["file"] == f"{stem}.shp"].set_index("column")["field"].to_dict()
+        got = gpd.read_file(tmp_path / "shp" / f"{stem}.shp")
+        assert_same_features(want, got, ID_COLUMNS[stem.split("_")[0]], columns=mapping,
+                             tolerance_m=1e-6)
+    counts = Counter(e.dxf.layer for e in ezdxf.readfile(tmp_path / "layers.dxf").modelspace())
+    # 4,959 points and 8 polygons of one ring each
+    assert sum(n for k, n in counts.items() if k.startswith("FAC_")) == 4959 + 8
