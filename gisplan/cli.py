@@ -81,10 +81,12 @@ def _map_parser(sub, plan_command) -> None:
                      "double-click)", out=True)
     c.add_argument("--online", action="store_true",
                    help="link Leaflet from a CDN instead of inlining it (smaller, needs internet)")
-    c.add_argument("--basemap", choices=BASEMAPS, default="none",
-                   help="basemap on open (default: none; Tianditu needs TIANDITU_TOKEN)")
-    c.add_argument("--metric", choices=METRICS, default="households",
-                   help="community colouring on open (default: households)")
+    c.add_argument("--basemap", choices=BASEMAPS, default=None,
+                   help="basemap on open (default: plan.toml [map], else none; Tianditu needs "
+                        "[map] tianditu_token or TIANDITU_TOKEN)")
+    c.add_argument("--metric", choices=METRICS, default=None,
+                   help="community colouring on open (default: plan.toml [map], else "
+                        "households)")
     c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
                    help="largest gap between communities of one zone (default: plan.toml)")
 
@@ -201,22 +203,48 @@ def _cmd_run(args: argparse.Namespace) -> int:
         written.append(stage / "exports")
         write_exports(layers, scope, zones, stage / "exports")
         written.append(stage / "packages")
-        write_packages(layers, scope, zones, stage / "packages")
+        write_packages(layers, scope, zones, stage / "packages",
+                       map_writer=_package_map_writer(layers, scope, zones))
         written += _write_map(layers, scope, zones, stage)
     _report_written(args.out, written)
     print(summary(scope, zones))
     return 0
 
 
-def _write_map(layers: Layers, scope, zones, stage: Path, *, online: bool = False,
-               basemap: str = "none", metric: str = "households") -> list[Path]:
+def _map_options(layers: Layers, *, basemap: str | None = None,
+                 metric: str | None = None) -> dict[str, object]:
+    """Map options: the command line, else plan.toml [map], else the defaults.
+
+    The Tianditu key comes from plan.toml, else the TIANDITU_TOKEN environment variable.
+    """
     import os
 
+    cfg = layers.plan.map
+    return {"basemap": basemap or cfg.basemap, "metric": metric or cfg.metric,
+            "tianditu_token": cfg.tianditu_token or os.environ.get("TIANDITU_TOKEN")}
+
+
+def _write_map(layers: Layers, scope, zones, stage: Path, *, online: bool = False,
+               basemap: str | None = None, metric: str | None = None) -> list[Path]:
     from gisplan.webmap import build_map, write_map
 
-    webmap = build_map(layers, scope, zones, metric=metric, basemap=basemap,
-                       offline=not online, tianditu_token=os.environ.get("TIANDITU_TOKEN"))
+    webmap = build_map(layers, scope, zones, offline=not online,
+                       **_map_options(layers, basemap=basemap, metric=metric))
     return write_map(webmap, stage)
+
+
+def _package_map_writer(layers: Layers, scope, zones):
+    """``map_writer`` for :func:`gisplan.packages.write_packages`: each community's own map."""
+    from gisplan.webmap.community import build_community_map
+
+    options = _map_options(layers)
+
+    def write(own, path: Path) -> None:
+        community_id = own["communities"]["community_id"].iloc[0]
+        webmap = build_community_map(layers, scope, zones, community_id, **options)
+        path.write_text(webmap.html, encoding="utf-8")
+
+    return write
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
@@ -247,7 +275,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         if args.packages or args.zip:
             written += write_packages(
                 layers, scope, zones, stage / "packages", as_zip=args.zip,
-                communities=None if args.community is None else [args.community])
+                communities=None if args.community is None else [args.community],
+                map_writer=_package_map_writer(layers, scope, zones))
         written = _top_level(stage, written)
     _report_written(args.out, written)
     return 0
@@ -300,6 +329,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 def _cmd_partition(args: argparse.Namespace) -> int:
     from gisplan.partition import partition_plan
 
+    if args.out.resolve() == args.plan_dir.resolve():
+        raise GisplanError(f"--out {args.out}: is the plan folder itself; write somewhere else")
     with staged_output(args.out) as stage:
         partition_plan(args.plan_dir, stage, npartitions=args.npartitions, engine=args.engine,
                        repair=args.repair)

@@ -68,6 +68,15 @@ class ScopeSettings:
 
 
 @dataclass(frozen=True)
+class MapSettings:
+    """``[map]``: how the web map opens."""
+
+    basemap: str = "none"
+    metric: str = "households"
+    tianditu_token: str | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
     """A parsed ``plan.toml``; paths are absolute."""
 
@@ -82,6 +91,7 @@ class Plan:
     zones: ZoneSettings = field(default_factory=ZoneSettings)
     scope: ScopeSettings = field(default_factory=ScopeSettings)
     prices: dict[str, float] = field(default_factory=dict)
+    map: MapSettings = field(default_factory=MapSettings)
 
 
 class _Collector:
@@ -174,7 +184,8 @@ def read_plan(path: str | Path) -> Plan:
     root = toml_path.parent.resolve()
     col = _Collector(toml_path)
 
-    known = {"plan", "layers", "fields", "quantities", "zones", "scope", "funding", "prices"}
+    known = {"plan", "layers", "fields", "quantities", "zones", "scope", "funding", "prices",
+             "map"}
     for key in sorted(set(data) - known):
         col.bad(key, f"unknown section; expected one of {sorted(known)}")
 
@@ -250,8 +261,28 @@ def read_plan(path: str | Path) -> Plan:
     for code, value in col.table(data, "prices").items():
         prices[code] = col.number({code: value}, "prices", code, 0.0)
 
+    msec = col.table(data, "map")
+    choices = {"basemap": ("none", "osm", "tianditu-vec", "tianditu-img"),
+               "metric": ("households", "cost", "cost_per_household", "renovation_type")}
+    map_values: dict[str, str | None] = {}
+    for key, allowed in choices.items():
+        value = msec.get(key, allowed[0])
+        if value not in allowed:
+            col.bad("map", f"'{key}' must be one of {list(allowed)}, got {value!r}")
+            value = allowed[0]
+        map_values[key] = value
+    token = msec.get("tianditu_token")
+    if token is not None and not (isinstance(token, str) and token.strip()):
+        col.bad("map", "'tianditu_token' must be a non-empty text key")
+        token = None
+    for key in sorted(set(msec) - {*choices, "tianditu_token"}):
+        col.bad("map", f"unknown key '{key}'; expected basemap, metric, tianditu_token")
+    map_settings = MapSettings(basemap=str(map_values["basemap"]),
+                               metric=str(map_values["metric"]), tianditu_token=token)
+
     if col.problems:
         raise PlanError("plan.toml has problems:\n" + "\n".join(col.problems))
     return Plan(root=root, name=name, crs=crs or "EPSG:4552", assume_crs=assume_crs,
                 layers=layers, fields=fields, declared=files["declared"],
-                stated=files["stated"], zones=zones, scope=scope, prices=prices)
+                stated=files["stated"], zones=zones, scope=scope, prices=prices,
+                map=map_settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -230,3 +231,21 @@ def test_plan_toml_problem_as_json(tmp_path, capsys):
     assert main(["validate", str(tmp_path), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["problems"][0]["layer"] == "plan.toml"
+
+
+def test_map_section(tmp_path):
+    plan = read_plan(plan_file(tmp_path, MINIMAL + '\n[map]\nbasemap = "osm"\nmetric = "cost"\n'
+                                                   'tianditu_token = "abc"\n'))
+    assert (plan.map.basemap, plan.map.metric, plan.map.tianditu_token) == ("osm", "cost", "abc")
+    assert read_plan(plan_file(tmp_path, MINIMAL)).map.basemap == "none"
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ('basemap = "gaode"', "'basemap' must be one of"),
+    ('metric = "x"', "'metric' must be one of"),
+    ("tianditu_token = 5", "'tianditu_token' must be"),
+    ("colour = 1", "unknown key 'colour'"),
+])
+def test_bad_map_section(tmp_path, extra, words):
+    with pytest.raises(PlanError, match=re.escape(words)):
+        read_plan(plan_file(tmp_path, MINIMAL + f"\n[map]\n{extra}\n"))

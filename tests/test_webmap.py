@@ -267,3 +267,28 @@ console.log(JSON.stringify(out));
     assert got["rows"] == [[0, 2], [2, 2], [2, 5], [0, 0]]
     # Feature 1: two polygons, the first with a hole; feature 2: one ring. No closing vertex.
     assert got["shape"] == [[[4, 4], [4]], [[4]]]
+
+
+def test_community_map_holds_only_that_community(mini: tuple) -> None:
+    from gisplan.webmap.community import build_community_map
+
+    layers, scope, zones = mini
+    page = build_community_map(layers, scope, zones, "B")
+    assert page.stats["features"]["communities"] == 1
+    # b2 straddles A|B and counts in B; b1 is A's, b3 C's, b4 nobody's
+    assert page.stats["features"]["buildings"] == 1
+    assert "乙社区（一区一案）" in page.html
+    # the title bar shows B's own households (24), not the city's (78)
+    assert re.search(r"户数\s*(<[^>]+>\s*)*24\b", page.html)
+
+
+def test_run_writes_a_map_into_every_package(tmp_path: Path) -> None:
+    from gisplan.cli import main
+
+    plan = write_plan(tmp_path / "plan")
+    assert main(["run", str(plan), "--out", str(tmp_path / "out")]) == 0
+    pages = sorted(p.parent.name for p in (tmp_path / "out" / "packages").glob("*/map.html"))
+    assert pages == ["A", "B", "C"]
+    manifest = json.loads((tmp_path / "out" / "packages" / "B" / "manifest.json").read_text(
+        encoding="utf-8"))
+    assert "map.html" in json.dumps(manifest)
