@@ -36,8 +36,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from gisplan import __version__
 from gisplan.catalogue import labels, load_funding_sources
@@ -46,6 +44,7 @@ from gisplan.errors import OutputError
 from gisplan.export import enrich_layers, select_community, write_rfc7946
 from gisplan.layers import Layers
 from gisplan.scope import Scope
+from gisplan.tables import write_sheets
 from gisplan.zones import Zones
 
 #: Writes ``map.html``: called with the community's enriched layers (working CRS) and the path.
@@ -120,16 +119,7 @@ def write_workbook(scope: Scope, community: pd.Series, path: Path, *, plan_name:
                             "费用（元）": funding["cost_cny"], "占比": funding["share"].round(4)})
     sheets = {"概况": _overview(community, plan_name),
               "工程量清单": bill_of_quantities(scope, cid), "资金来源": funding}
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            ws = writer.sheets[name]
-            ws.freeze_panes = "A2"
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            for idx, col in enumerate(frame.columns, start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in frame[col]]) * 1.8
-                ws.column_dimensions[get_column_letter(idx)].width = min(max(width, 8), 50)
+    write_sheets(path, sheets)
     return path
 
 

@@ -75,19 +75,28 @@ def write_workbook(scope: Scope, path: Path) -> None:
     sheets["改造类型 scenarios"] = scope.scenarios
     sheets["因素法 allocation"] = scope.allocation
     sheets["明细 long"] = _zh_columns(scope.table)
+    write_sheets(path, sheets, freeze="C2")
+
+
+def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "A2") -> Path:
+    """Write ``sheets`` into one workbook: bold frozen header, sized columns,
+    thousands separators on decimals, and a bold totals row where there is one."""
+    total = labels()["col.total"]
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
             ws = writer.sheets[name]
-            ws.freeze_panes = "C2"
+            ws.freeze_panes = freeze
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for idx, col in enumerate(frame.columns, start=1):
-                letter = get_column_letter(idx)
-                ws.column_dimensions[letter].width = min(max(len(str(col)) * 1.6, 10), 40)
+                # CJK characters are about twice as wide as Latin ones.
+                width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
+                ws.column_dimensions[get_column_letter(idx)].width = min(max(width * 1.6, 8), 40)
                 if pd.api.types.is_float_dtype(frame[col]):
                     for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
                         cell.number_format = "#,##0.00"
-            if len(frame) > 1 and str(frame.iloc[-1, 0]) == labels()["col.total"]:
+            if len(frame) > 1 and str(frame.iloc[-1, 0]) == total:
                 for cell in ws[ws.max_row]:
                     cell.font = Font(bold=True)
+    return path
