@@ -24,6 +24,7 @@ import gc
 import json
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,17 +33,22 @@ from pathlib import Path
 from statistics import median
 
 import numpy as np
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 #: Which primitives each stage is compared with (e2e: every primitive once).
 STAGE_PRIMITIVES = {
     "load": ["read_parquet", "is_valid", "sindex_buildings"],
+    "zones": ["dwithin_pairs", "components", "dissolve"],
     "scope": ["sindex_buildings", "pipe_split", "groupby_sum"],
     "csv": ["to_csv"],
-    "e2e": ["read_parquet", "is_valid", "sindex_buildings", "pipe_split", "groupby_sum",
-            "to_csv"],
+    "e2e": ["read_parquet", "is_valid", "sindex_buildings", "dwithin_pairs", "components",
+            "dissolve", "pipe_split", "groupby_sum", "to_csv"],
 }
+#: Optional output stages (``--outputs``), each compared with its own primitive.
+OUTPUT_PRIMITIVES = {"exports": ["to_gpkg"], "map": ["folium_choropleth"]}
 MAIN_LAYERS = ("communities", "buildings", "pipes")
 
 
@@ -75,7 +81,36 @@ def _timed(fn, repeat: int) -> tuple[float, float, object]:
     return median(times), max(peaks), result
 
 
-def run_one(n: int, repeat: int, seed: int) -> dict:
+def _bare_choropleth(com) -> str:
+    """A plain folium map of the communities (the folium primitive of the map stage)."""
+    import folium
+
+    m = folium.Map(prefer_canvas=True)
+    folium.GeoJson(com[["community_id", "geometry"]].to_crs(4326)).add_to(m)
+    return m.get_root().render()
+
+
+def _time_outputs(out: dict, layers, scope, zones, tmp: Path, repeat: int) -> None:
+    """The output stages: all exports (GeoJSON, GPKG, SHP, DXF) and the web map."""
+    from gisplan.export import write_exports
+    from gisplan.webmap import build_map, write_map
+
+    def exports():
+        folder = tmp / "exports"
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        return write_exports(layers, scope, zones, folder, formats=("gpkg",))
+
+    def webmap():
+        write_map(build_map(layers, scope, zones), tmp / "map")
+
+    for name, fn in (("exports", exports), ("map", webmap)):
+        s, p, _ = _timed(fn, repeat)
+        out["stages"][name] = {"seconds": s, "all": [s], "peak_rss_mb": p}
+
+
+def run_one(n: int, repeat: int, seed: int, outputs: bool = False) -> dict:
     """Everything for one size, in this process."""
     import geopandas as gpd
     import pandas as pd
@@ -84,6 +119,7 @@ def run_one(n: int, repeat: int, seed: int) -> dict:
     from gisplan.layers import load_layers
     from gisplan.scope import compute_scope
     from gisplan.synthetic import make_city, write_city
+    from gisplan.zones import detect_zones
 
     out: dict = {"n": n, "repeat": repeat, "stages": {}, "primitives": {}}
     with tempfile.TemporaryDirectory(prefix=f"bench{n}_") as tmp:
@@ -98,11 +134,14 @@ def run_one(n: int, repeat: int, seed: int) -> dict:
         csv_path = tmp / "scope.csv"
 
         # Stages: each repeat runs load -> scope -> csv in sequence.
-        times: dict[str, list[float]] = {"load": [], "scope": [], "csv": [], "e2e": []}
-        peaks: dict[str, float] = {"load": 0.0, "scope": 0.0, "csv": 0.0}
+        times: dict[str, list[float]] = {"load": [], "zones": [], "scope": [], "csv": [],
+                                         "e2e": []}
+        peaks: dict[str, float] = {"load": 0.0, "zones": 0.0, "scope": 0.0, "csv": 0.0}
         state: dict = {}
         steps = {"load": lambda: load_layers(folder),
-                 "scope": lambda: compute_scope(state["load"]),
+                 "zones": lambda: detect_zones(state["load"]),
+                 "scope": lambda: compute_scope(state["load"],
+                                                zones=state["zones"].membership),
                  "csv": lambda: state["scope"].table.to_csv(csv_path, index=False,
                                                             encoding="utf-8-sig")}
         for _ in range(repeat):
@@ -114,8 +153,11 @@ def run_one(n: int, repeat: int, seed: int) -> dict:
                 state[name] = fn()
                 times[name].append(time.perf_counter() - t0)
                 peaks[name] = max(peaks[name], _peak_mb())
-            times["e2e"].append(times["load"][-1] + times["scope"][-1] + times["csv"][-1])
-        layers, scope = state.pop("load"), state.pop("scope")
+            times["e2e"].append(sum(times[k][-1] for k in steps))
+        layers, scope, zones = state.pop("load"), state.pop("scope"), state.pop("zones")
+        out["zones"] = len(zones.outlines)
+        if outputs:
+            _time_outputs(out, layers, scope, zones, tmp, repeat)
         out["scope_rows"] = len(scope.table)
         out["scope_csv_mb"] = csv_path.stat().st_size / 2**20
         out["warnings"] = len(layers.report.warnings)
@@ -125,7 +167,7 @@ def run_one(n: int, repeat: int, seed: int) -> dict:
                                    "peak_rss_mb": peaks.get(name, max(peaks.values()))}
         wide_cols = 5 + int(layers.catalogue["derived_from"].isin(
             ["roof_area:flat", "roof_area:pitched", "facade_area", "units"]).sum())
-        del layers, scope
+        del layers, scope, zones
         gc.collect()
 
         # Bare primitives on the same files.
@@ -157,6 +199,28 @@ def run_one(n: int, repeat: int, seed: int) -> dict:
 
         s, p, _ = _timed(split, repeat)
         prim["pipe_split"] = {"seconds": s, "peak_rss_mb": p}
+        def pairs():
+            left, right = com.sindex.query(com.geometry, predicate="dwithin", distance=50.0)
+            return left[left < right], right[left < right]
+
+        s, p, (zl, zr) = _timed(pairs, repeat)
+        prim["dwithin_pairs"] = {"seconds": s, "peak_rss_mb": p}
+        graph = coo_array((np.ones(len(zl)), (zl, zr)), shape=(len(com), len(com)))
+        s, p, (_, labels) = _timed(lambda: connected_components(graph, directed=False), repeat)
+        prim["components"] = {"seconds": s, "peak_rss_mb": p}
+        zoned = com[["geometry"]].assign(zone=labels)
+        s, p, _ = _timed(lambda: zoned.dissolve(by="zone", method="disjoint_subset"), repeat)
+        prim["dissolve"] = {"seconds": s, "peak_rss_mb": p}
+        if outputs:
+            def gpkg():
+                for name, frame in frames.items():
+                    frame.to_file(tmp / "bare.gpkg", layer=name, engine="pyogrio")
+
+            s, p, _ = _timed(gpkg, repeat)
+            prim["to_gpkg"] = {"seconds": s, "peak_rss_mb": p}
+            s, p, _ = _timed(lambda: _bare_choropleth(com), repeat)
+            prim["folium_choropleth"] = {"seconds": s, "peak_rss_mb": p}
+
         s, p, _ = _timed(lambda: gpd.overlay(pip[["pipe_id", "geometry"]],
                                              com[["community_id", "geometry"]],
                                              how="intersection"), repeat)
@@ -176,7 +240,7 @@ def run_one(n: int, repeat: int, seed: int) -> dict:
         s, p, _ = _timed(lambda: clean.to_csv(tmp / "bare.csv", index=False), repeat)
         prim["to_csv"] = {"seconds": s, "peak_rss_mb": p}
 
-    for stage, names in STAGE_PRIMITIVES.items():
+    for stage, names in {**STAGE_PRIMITIVES, **(OUTPUT_PRIMITIVES if outputs else {})}.items():
         total = sum(prim[k]["seconds"] for k in names)
         out["stages"][stage]["primitives_s"] = total
         out["stages"][stage]["ratio"] = out["stages"][stage]["seconds"] / total
@@ -222,17 +286,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--outputs", action="store_true",
+                    help="also time the output stages: exports (GeoPackage) and the web map")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size, JSON out
     args = ap.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(run_one(args.one, args.repeat, args.seed)))
+        print(json.dumps(run_one(args.one, args.repeat, args.seed, outputs=args.outputs)))
         return 0
     results = []
     for n in args.sizes:
         print(f"N = {n:,} ...", file=sys.stderr, flush=True)
         # A fresh process per size: clean memory and an honest peak RSS.
         proc = subprocess.run([sys.executable, __file__, "--one", str(n), "--repeat",
-                               str(args.repeat), "--seed", str(args.seed)],
+                               str(args.repeat), "--seed", str(args.seed),
+                               *(["--outputs"] if args.outputs else [])],
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)

@@ -43,7 +43,7 @@ from gisplan.errors import GisplanError
 from gisplan.layers import Layers
 from gisplan.scope import Scope, building_quantities
 from gisplan.shapefile import write_shapefiles
-from gisplan.spatial import largest_share, split_lengths
+from gisplan.spatial import split_lengths
 from gisplan.zones import Zones
 
 HEADLINE = ["buildings", "households", "floor_area_m2"]
@@ -193,11 +193,20 @@ def enrich_layers(layers: Layers, scope: Scope,
     geoms = np.asarray(pipes.geometry.array)
     areas = np.asarray(com.geometry.array)
     ids = np.append(com["community_id"].to_numpy(dtype=object), UNASSIGNED)
-    pipes["community_id"] = ids[largest_share(geoms, areas)]
-    li, ai, _ = split_lengths(geoms, areas)
+    li, ai, length = split_lengths(geoms, areas)
     inside = ai >= 0
-    crossed = (pd.DataFrame({"pipe": li[inside], "id": ids[ai[inside]]}).drop_duplicates()
-               .sort_values(["pipe", "id"]).groupby("pipe")["id"].agg(",".join))
+    pieces = pd.DataFrame({"pipe": li[inside], "id": ids[ai[inside]], "len": length[inside]})
+    # The community holding the longest piece (ties: the first listed), as largest_share.
+    home = pieces.assign(pos=ai[inside]).sort_values(["pipe", "len", "pos"],
+                                                     ascending=[True, False, True])
+    home = home.drop_duplicates("pipe").set_index("pipe")["id"]
+    pipes["community_id"] = home.reindex(np.arange(len(pipes))).fillna(UNASSIGNED).to_numpy(
+        dtype=object)
+    pieces = pieces.drop_duplicates(["pipe", "id"]).sort_values(["pipe", "id"])
+    # Most pipes lie in one community: join ids only for the few that cross borders.
+    crossed = pieces.drop_duplicates("pipe").set_index("pipe")["id"]
+    several = pieces[pieces["pipe"].duplicated(keep=False)]
+    crossed.update(several.groupby("pipe")["id"].agg(",".join))
     pipes["community_ids"] = crossed.reindex(np.arange(len(pipes))).to_numpy(dtype=object)
     pipes["zone_id"] = _zone_of(pipes["community_id"], zones)
     pipes["length_m"] = shapely.length(geoms).round(3)
