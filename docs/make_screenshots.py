@@ -70,8 +70,20 @@ def main() -> int:
         page.wait_for_timeout(400)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(args.out))
+        # The zones picture: communities, zones and barriers only.
+        zones_png = args.out.with_name(args.out.stem.replace("map", "zones") + ".png")
+        page.evaluate("""() => {
+            gisplanMap.closePopup();
+            for (const [key, group] of Object.entries(gisplan.groups)) {
+                if (!["communities", "zones", "barriers"].includes(key)) {
+                    gisplanMap.removeLayer(group);
+                }
+            }
+        }""")
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(zones_png))
         browser.close()
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out} and {zones_png}")
     return 0
 
 
