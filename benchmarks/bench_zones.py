@@ -25,8 +25,8 @@ from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from gisplan.layers import load_layers  # noqa: E402
-from gisplan.zones import detect_zones  # noqa: E402
+from gisplan.layers import load_layers
+from gisplan.zones import detect_zones
 
 CRS = "EPSG:4552"
 
