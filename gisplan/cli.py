@@ -161,6 +161,7 @@ def _report_written(out: Path, written: list[Path]) -> None:
 
 
 def _cmd_scope(args: argparse.Namespace) -> int:
+    from gisplan.report_page import write_report
     from gisplan.tables import write_scope_tables
 
     if args.engine == "dask":
@@ -175,6 +176,7 @@ def _cmd_scope(args: argparse.Namespace) -> int:
         _, scope = _scope_and_zones(args)
     with staged_output(args.out) as stage:
         written = write_scope_tables(scope, stage)
+        written.append(write_report(scope, stage))
     _report_written(args.out, written)
     return 0
 
@@ -194,12 +196,14 @@ def _cmd_zones(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from gisplan.export import write_exports, write_zone_files
     from gisplan.packages import write_packages
+    from gisplan.report_page import write_report
     from gisplan.tables import write_scope_tables
 
     layers = _load(args)
     zones, scope = _scope_and_zones(args, layers=layers)
     with staged_output(args.out) as stage:
         written = write_scope_tables(scope, stage) + write_zone_files(zones, scope, stage)
+        written.append(write_report(scope, stage, plan_name=layers.plan.name))
         written.append(stage / "exports")
         write_exports(layers, scope, zones, stage / "exports")
         written.append(stage / "packages")
@@ -285,6 +289,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_review(args: argparse.Namespace) -> int:
     from gisplan.review import load_rules, review_proposals
     from gisplan.review_input import read_fire_lanes, read_markup, read_proposal
+    from gisplan.review_map import review_map
     from gisplan.review_report import write_review
 
     rules = load_rules(args.rules)
@@ -299,7 +304,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
     review = review_proposals(layers, proposals, rules=rules, fire_lanes=lanes, markup=markup,
                               inputs=inputs)
     with staged_output(args.out) as stage:
-        written = write_review(review, stage)
+        written = write_review(review, stage, map_html=review_map(layers, fire_lanes=lanes))
     _report_written(args.out, written)
     f = review.findings
     print(f"{len(review.proposals)} proposals, {len(f)} checks: {int((~f['passed']).sum())} "
@@ -310,6 +315,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from gisplan.diff import diff_plans, write_diff
+    from gisplan.diff_map import write_diff_map
     from gisplan.scope import compute_scope
 
     if args.tolerance_m < 0:
@@ -320,6 +326,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
                       tolerance_m=args.tolerance_m)
     with staged_output(args.out) as stage:
         written = write_diff(diff, stage)
+        written.append(write_diff_map(diff, stage, old_name=old.plan.name,
+                                      new_name=new.plan.name, context=new.communities))
     _report_written(args.out, written)
     counts = diff.features["change"].value_counts()
     print("features: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "no change"))

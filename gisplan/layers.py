@@ -60,12 +60,13 @@ class Layers:
         return getattr(self, name)
 
 
-def _empty(layer: str, crs: str) -> gpd.GeoDataFrame:
+def empty_layer(layer: str, crs: str) -> gpd.GeoDataFrame:
     cols = [c.name for c in SCHEMAS[layer].columns]
     return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in cols}, geometry=[], crs=crs)
 
 
-def _rename(frame: pd.DataFrame, layer: str, mapping: dict[str, str], report: Report) -> bool:
+def rename_columns(frame: pd.DataFrame, layer: str, mapping: dict[str, str],
+                   report: Report) -> bool:
     missing = [f for f in mapping.values() if f not in frame.columns]
     for file_col in missing:
         contract = next(k for k, v in mapping.items() if v == file_col)
@@ -76,7 +77,7 @@ def _rename(frame: pd.DataFrame, layer: str, mapping: dict[str, str], report: Re
     return not missing
 
 
-def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, plan: Plan, *, repair: bool,
+def check_geometry(gdf: gpd.GeoDataFrame, layer: str, plan: Plan, *, repair: bool,
                     report: Report) -> gpd.GeoDataFrame:
     """Null/empty, type, validity and CRS; returns the layer in ``plan.crs``."""
     schema = SCHEMAS[layer]
@@ -120,28 +121,28 @@ def _check_geometry(gdf: gpd.GeoDataFrame, layer: str, plan: Plan, *, repair: bo
     return gdf if gdf.crs.equals(plan.crs) else gdf.to_crs(plan.crs)
 
 
-def _read_layer(plan: Plan, layer: str, *, engine: Engine, repair: bool,
+def read_layer(plan: Plan, layer: str, *, engine: Engine, repair: bool,
                 report: Report) -> gpd.GeoDataFrame | None:
     source = plan.layers.get(layer)
     if source is None:
-        return _empty(layer, plan.crs)
+        return empty_layer(layer, plan.crs)
     try:
         raw = read_vector(source, engine=engine)
     except LayerReadError as exc:
         report.add("error", layer, "unreadable", str(exc))
         return None
     mapping = plan.fields.get(layer, {})
-    if not _rename(raw, layer, mapping, report):
+    if not rename_columns(raw, layer, mapping, report):
         return None
     raw = raw.rename(columns={v: k for k, v in mapping.items()}).reset_index(drop=True)
     before = len(report.errors)
     typed = check_columns(raw, layer, file_names=mapping, report=report)
-    gdf = _check_geometry(gpd.GeoDataFrame(typed, geometry=raw.geometry.name, crs=raw.crs),
+    gdf = check_geometry(gpd.GeoDataFrame(typed, geometry=raw.geometry.name, crs=raw.crs),
                           layer, plan, repair=repair, report=report)
     return gdf if len(report.errors) == before else None
 
 
-def _read_csv(plan: Plan, name: str, path: Path | None, report: Report) -> pd.DataFrame | None:
+def read_csv_table(plan: Plan, name: str, path: Path | None, report: Report) -> pd.DataFrame | None:
     if path is None:
         return None
     try:
@@ -150,7 +151,7 @@ def _read_csv(plan: Plan, name: str, path: Path | None, report: Report) -> pd.Da
         report.add("error", name, "unreadable", str(exc))
         return None
     mapping = plan.fields.get(name, {})
-    if not _rename(raw, name, mapping, report):
+    if not rename_columns(raw, name, mapping, report):
         return None
     raw = raw.rename(columns={v: k for k, v in mapping.items()})
     typed = check_columns(raw, name, file_names=mapping, report=report)
@@ -160,12 +161,12 @@ def _read_csv(plan: Plan, name: str, path: Path | None, report: Report) -> pd.Da
     return typed
 
 
-def _file_column(plan: Plan, layer: str, column: str) -> str:
+def file_column(plan: Plan, layer: str, column: str) -> str:
     """A contract column as the user's file names it ([fields.<layer>]), for messages."""
     return plan.fields.get(layer, {}).get(column, column)
 
 
-def _check_items(frame: pd.DataFrame, layer: str, id_column: str | None, known: pd.Index,
+def check_items(frame: pd.DataFrame, layer: str, id_column: str | None, known: pd.Index,
                  report: Report, *, field: str = "item") -> None:
     unknown = frame["item"].notna() & ~frame["item"].isin(known)
     where = locate(frame, id_column)
@@ -175,7 +176,7 @@ def _check_items(frame: pd.DataFrame, layer: str, id_column: str | None, known: 
                    "(gisplan/data/work_items.csv)", feature_id=where[idx], field=field)
 
 
-def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.DataFrame,
+def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.DataFrame,
                  report: Report) -> pd.Series | None:
     """Checks that need more than one layer: overlaps, membership, references.
 
@@ -183,8 +184,8 @@ def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Dat
     geometry alone, ``unassigned`` where none), which assignment reuses.
     """
     if got.get("facilities") is not None:
-        _check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report,
-                     field=_file_column(plan, "facilities", "item"))
+        check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report,
+                     field=file_column(plan, "facilities", "item"))
     com = got.get("communities")
     if com is None:
         return None
@@ -218,7 +219,7 @@ def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Dat
                        "lies in no community; it is counted in the 'unassigned' area",
                        feature_id=where.iloc[idx])
         if layer == "buildings" and "community_id" in gdf:
-            field = _file_column(plan, layer, "community_id")
+            field = file_column(plan, layer, "community_id")
             given = gdf["community_id"]
             unknown = given.notna() & ~given.isin(ids)
             for idx in np.flatnonzero(unknown):
@@ -233,6 +234,56 @@ def _cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Dat
                            f"in '{geo.iat[idx]}'; the given community_id is used",
                            feature_id=where.iloc[idx], field=field)
     return geo_community
+
+
+def plan_catalogue(plan: Plan, report: Report) -> pd.DataFrame:
+    """The catalogue with the plan's [prices]; an unknown code is an error in ``report``."""
+    try:
+        return load_catalogue(prices=plan.prices)
+    except GisplanError as exc:
+        report.add("error", "plan.toml", "unknown_item", str(exc))
+        return load_catalogue()
+
+
+def read_tables(plan: Plan, catalogue: pd.DataFrame, report: Report, *,
+                community_ids: pd.Series | None,
+                building_ids: pd.Series | None) -> tuple[pd.DataFrame | None,
+                                                         pd.DataFrame | None]:
+    """quantities.csv and stated.csv, checked.
+
+    Each declared row gets ``target_kind`` "community" or "building". A target
+    that matches neither is an error only when both id sets are given; with
+    ``building_ids=None`` (features not at hand, as in the dask engine) such
+    rows keep ``target_kind`` None for the caller to resolve.
+    """
+    declared = read_csv_table(plan, "quantities", plan.declared, report)
+    if declared is not None:
+        check_items(declared, "quantities", None, catalogue.index, report,
+                    field=file_column(plan, "quantities", "item"))
+        kind = pd.Series(None, index=declared.index, dtype=object)
+        for name, ids in (("community", community_ids), ("building", building_ids)):
+            if ids is not None:
+                kind = kind.where(~(declared["target_id"].isin(ids) & kind.isna()), name)
+        if community_ids is not None and building_ids is not None:
+            rows = locate(declared, None)
+            for idx in declared.index[kind.isna() & declared["target_id"].notna()]:
+                report.add("error", "quantities", "unknown_target",
+                           f"target_id '{declared.at[idx, 'target_id']}' matches no community_id "
+                           "or building_id", feature_id=rows[idx],
+                           field=file_column(plan, "quantities", "target_id"))
+        declared = declared.assign(target_kind=kind)
+    stated = read_csv_table(plan, "stated", plan.stated, report)
+    if stated is not None:
+        known = catalogue.index.union(load_metrics().index)
+        odd = stated["item"].notna() & ~stated["item"].isin(known) & ~stated[
+            "item"].str.startswith("pipe:")
+        lines = locate(stated, None)
+        for idx in stated.index[odd]:
+            report.add("warning", "stated", "unknown_item",
+                       f"stated item '{stated.at[idx, 'item']}' is neither a work item nor a "
+                       "metric; it is shown but cannot be reconciled", feature_id=lines[idx],
+                       field=file_column(plan, "stated", "item"))
+    return declared, stated
 
 
 def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
@@ -263,46 +314,18 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
     if not isinstance(plan, Plan):
         plan = read_plan(plan)
     report = Report()
-    try:
-        catalogue = load_catalogue(prices=plan.prices)
-    except GisplanError as exc:
-        report.add("error", "plan.toml", "unknown_item", str(exc))
-        catalogue = load_catalogue()
-    got = {name: _read_layer(plan, name, engine=engine, repair=repair, report=report)
+    catalogue = plan_catalogue(plan, report)
+    got = {name: read_layer(plan, name, engine=engine, repair=repair, report=report)
            for name in LAYER_NAMES}
-    geo_community = _cross_check(got, plan, catalogue, report)
+    geo_community = cross_check(got, plan, catalogue, report)
     if geo_community is None and got.get("buildings") is not None:
         geo_community = pd.Series(UNASSIGNED, index=got["buildings"].index, dtype=object)
 
-    declared = _read_csv(plan, "quantities", plan.declared, report)
-    if declared is not None:
-        _check_items(declared, "quantities", None, catalogue.index, report,
-                     field=_file_column(plan, "quantities", "item"))
-        targets = {"community": "communities", "building": "buildings"}
-        kind = pd.Series(None, index=declared.index, dtype=object)
-        for name, layer in targets.items():
-            if got.get(layer) is not None:
-                ids = got[layer][SCHEMAS[layer].id]
-                kind = kind.where(~(declared["target_id"].isin(ids) & kind.isna()), name)
-        if all(got.get(layer) is not None for layer in targets.values()):
-            rows = locate(declared, None)
-            for idx in declared.index[kind.isna() & declared["target_id"].notna()]:
-                report.add("error", "quantities", "unknown_target",
-                           f"target_id '{declared.at[idx, 'target_id']}' matches no community_id "
-                           "or building_id", feature_id=rows[idx],
-                           field=_file_column(plan, "quantities", "target_id"))
-        declared = declared.assign(target_kind=kind)
-    stated = _read_csv(plan, "stated", plan.stated, report)
-    if stated is not None:
-        known = catalogue.index.union(load_metrics().index)
-        odd = stated["item"].notna() & ~stated["item"].isin(known) & ~stated[
-            "item"].str.startswith("pipe:")
-        lines = locate(stated, None)
-        for idx in stated.index[odd]:
-            report.add("warning", "stated", "unknown_item",
-                       f"stated item '{stated.at[idx, 'item']}' is neither a work item nor a "
-                       "metric; it is shown but cannot be reconciled", feature_id=lines[idx],
-                       field=_file_column(plan, "stated", "item"))
+    declared, stated = read_tables(
+        plan, catalogue, report,
+        community_ids=None if got.get("communities") is None else got["communities"][
+            "community_id"],
+        building_ids=None if got.get("buildings") is None else got["buildings"]["building_id"])
 
     if not report.ok:
         raise ValidationError(report)

@@ -61,7 +61,10 @@ def summary(review: Review) -> dict[str, object]:
             "markup": 0 if review.markup is None else len(review.markup)}
 
 
-def _table(frame: pd.DataFrame, *, klass: str = "") -> str:
+def _table(frame: pd.DataFrame, *, klass: str = "",
+           link: tuple[str, str] | None = None) -> str:
+    """An HTML table; with ``link=(kind, column)`` each row carries ``data-map="kind:id"``
+    (the review map opens that feature when the row is clicked)."""
     if frame.empty:
         return "<p>—</p>"
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
@@ -69,7 +72,9 @@ def _table(frame: pd.DataFrame, *, klass: str = "") -> str:
     for row in frame.astype(object).where(frame.notna(), "").itertuples(index=False):
         fail = klass == "findings" and str(getattr(row, "passed", True)) == "False"
         cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
-        body.append(f'<tr class="{"fail" if fail else ""}">{cells}</tr>')
+        ref = ("" if link is None else
+               f' data-map="{html.escape(link[0])}:{html.escape(str(getattr(row, link[1])))}"')
+        body.append(f'<tr class="{"fail" if fail else ""}"{ref}>{cells}</tr>')
     return (f'<table class="{html.escape(klass)}"><thead><tr>{head}</tr></thead><tbody>'
             + "\n".join(body) + "</tbody></table>")
 
@@ -102,11 +107,11 @@ def review_html(review: Review, *, map_html: MapHtml | None = None) -> str:
 <section id="map">{fragment}</section>
 <h2>审查结果 findings</h2>
 <p>坐标 lon/lat: EPSG:4326; x/y in review.csv: {e(review.crs)}.</p>
-{_table(shown, klass="findings")}
+{_table(shown, klass="findings", link=("proposal", "feature_id"))}
 <h2>违建台账 demolition ledger</h2>
-{_table(review.ledger, klass="ledger")}
+{_table(review.ledger, klass="ledger", link=("structure", "structure_id"))}
 <h2>审查标注 reviewer markup</h2>
-{_table(markup_table(review), klass="markup")}
+{_table(markup_table(review), klass="markup", link=("mark", "mark_id"))}
 <p>gisplan {e(__version__)}</p>
 </body></html>
 """

@@ -115,18 +115,40 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.D
     return frame.groupby(keys, sort=False)[value].sum().rename(name).reset_index()
 
 
-def community_quantities(layers: Layers, assignment: Assignment) -> pd.DataFrame:
-    """Quantities per (community, item), declared figures standing over derived ones.
+#: The additive columns of :func:`partial_facts` (summable over any split of the features).
+PARTIAL_COLUMNS = ["quantity_derived", "declared_b", "derived_overridden"]
+
+
+def partial_facts(assignment: Assignment, catalogue: pd.DataFrame, *, settings: ScopeSettings,
+                  declared: pd.DataFrame) -> pd.DataFrame:
+    """Additive facts per (community, item) of some of the features, before community overrides.
+
+    Every fact is a sum over features, so the facts of any split of the
+    buildings, pipe pieces, facilities and structures (each assigned against
+    *all* communities) can be concatenated and summed: that is how the dask
+    engine (:mod:`gisplan.distributed`) runs this per partition. A surveyed
+    figure for a building replaces that building's derived figure here, as the
+    building is in the same subset as its declared rows.
+
+    Parameters
+    ----------
+    assignment : Assignment
+        Features (all or a subset) with their communities.
+    catalogue : DataFrame
+    settings : ScopeSettings, keyword-only
+    declared : DataFrame, keyword-only
+        Declared quantities (``target_id``, ``item``, ``quantity``) for
+        buildings; rows whose building is not among ``assignment.buildings``
+        are ignored.
 
     Returns
     -------
     DataFrame
-        ``community_id`` (or ``unassigned``), ``item``, ``quantity_derived``,
-        ``quantity_declared``, ``derived_overridden`` (the derived figure a
-        declared one replaced) and ``quantity`` (derived + declared).
+        ``community_id``, ``item`` and ``PARTIAL_COLUMNS``, one row per fact
+        (not yet summed; missing values count as 0). See :func:`sum_facts`.
     """
     b = assignment.buildings
-    wide = building_quantities(b, layers.catalogue, settings=layers.plan.scope)
+    wide = building_quantities(b, catalogue, settings=settings)
     wide.index = pd.Index(b["building_id"].to_numpy(dtype=object), name="building_id")
     home = pd.Series(b["community_id"].to_numpy(dtype=object), index=wide.index)
     parts = [wide.groupby(home.to_numpy()).sum().rename_axis("community_id")
@@ -142,8 +164,7 @@ def community_quantities(layers: Layers, assignment: Assignment) -> pd.DataFrame
                                "item": "structures_area_m2",
                                "quantity_derived": standing.geometry.area.to_numpy()}))
 
-    decl = layers.declared
-    by_building = decl[decl["target_kind"] == "building"]
+    by_building = declared[declared["target_id"].isin(wide.index)]
     by_building = by_building.groupby(["target_id", "item"], sort=False)["quantity"].sum()
     by_building = by_building.reset_index()
     by_building["community_id"] = home.reindex(by_building["target_id"]).to_numpy()
@@ -156,12 +177,33 @@ def community_quantities(layers: Layers, assignment: Assignment) -> pd.DataFrame
         parts.append(pd.DataFrame({"community_id": over["community_id"].to_numpy(),
                                    "item": over["item"].to_numpy(),
                                    "quantity_derived": -shadow, "derived_overridden": shadow}))
-    by_community = decl[decl["target_kind"] == "community"]
-    parts.append(by_community.rename(columns={"target_id": "community_id",
-                                              "quantity": "declared_c"})
-                 [["community_id", "item", "declared_c"]])
+    return pd.concat(parts, ignore_index=True).reindex(
+        columns=["community_id", "item", *PARTIAL_COLUMNS])
 
-    facts = pd.concat(parts, ignore_index=True)
+
+def sum_facts(facts: pd.DataFrame) -> pd.DataFrame:
+    """Partial facts summed per (community, item); they can be summed again."""
+    return facts.groupby(["community_id", "item"], sort=False)[PARTIAL_COLUMNS].sum().reset_index()
+
+
+def finish_facts(partial: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
+    """Community facts from the partial facts of all features and the community-level surveys.
+
+    Parameters
+    ----------
+    partial : DataFrame
+        Concatenated :func:`partial_facts` (or :func:`sum_facts`) of every feature.
+    declared : DataFrame
+        Declared quantities for communities (``target_id`` is a ``community_id``).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`community_quantities`.
+    """
+    by_community = declared.rename(columns={"target_id": "community_id", "quantity": "declared_c"})
+    facts = pd.concat([partial, by_community[["community_id", "item", "declared_c"]]],
+                      ignore_index=True)
     cols = ["quantity_derived", "declared_b", "declared_c", "derived_overridden"]
     facts = facts.reindex(columns=["community_id", "item", *cols])
     has_c = facts.groupby(["community_id", "item"], sort=False)["declared_c"].count() > 0
@@ -174,6 +216,25 @@ def community_quantities(layers: Layers, assignment: Assignment) -> pd.DataFrame
     facts["quantity"] = facts["quantity_derived"] + facts["quantity_declared"]
     return facts[["community_id", "item", "quantity", "quantity_derived", "quantity_declared",
                   "derived_overridden"]]
+
+
+def community_quantities(layers: Layers, assignment: Assignment) -> pd.DataFrame:
+    """Quantities per (community, item), declared figures standing over derived ones.
+
+    The additive part is :func:`partial_facts`, the community-level surveys
+    are applied by :func:`finish_facts`.
+
+    Returns
+    -------
+    DataFrame
+        ``community_id`` (or ``unassigned``), ``item``, ``quantity_derived``,
+        ``quantity_declared``, ``derived_overridden`` (the derived figure a
+        declared one replaced) and ``quantity`` (derived + declared).
+    """
+    decl = layers.declared
+    partial = partial_facts(assignment, layers.catalogue, settings=layers.plan.scope,
+                            declared=decl[decl["target_kind"] == "building"])
+    return finish_facts(partial, decl[decl["target_kind"] == "community"])
 
 
 def _zone_of(communities: pd.DataFrame, zones: pd.Series | None) -> pd.Series:
@@ -248,6 +309,16 @@ def compute_scope(layers: Layers, *, zones: pd.Series | None = None) -> Scope:
     """
     assignment = assign_to_areas(layers)
     facts = community_quantities(layers, assignment)
+    return scope_from_facts(facts, layers, zones=zones, assignment=assignment)
+
+
+def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | None = None,
+                     assignment: Assignment) -> Scope:
+    """Roll-up, pricing, funding and reconciliation of finished community facts.
+
+    Reads only the plan, catalogue, communities and stated table of ``layers``
+    (feature layers may be empty, as in the dask engine).
+    """
     table = roll_up(facts, layers.communities, city_name=layers.plan.name, zones=zones)
     items = describe_items(table["item"].unique(), layers.catalogue)
     table = table.join(items, on="item")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -114,7 +116,7 @@ def test_moved_and_changed_and_tolerance():
 def test_cli_diff(plans, tmp_path):
     out = tmp_path / "out"
     assert main(["diff", str(plans[0]), str(plans[1]), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["diff.csv", "diff.geojson",
+    assert sorted(p.name for p in out.iterdir()) == ["diff.csv", "diff.geojson", "diff.html",
                                                     "diff_scope.csv"]
     rows = pd.read_csv(out / "diff.csv", encoding="utf-8-sig")
     assert sorted(rows["change"]) == ["added", "attributes", "moved", "moved", "removed",
@@ -125,3 +127,41 @@ def test_cli_diff(plans, tmp_path):
     assert len(doc["features"]) == 9
     assert main(["diff", str(plans[0]), str(plans[0]), "--out", str(tmp_path / "same")]) == 0
     assert pd.read_csv(tmp_path / "same" / "diff.csv").empty
+
+
+def test_diff_page_data_and_tables(diff):
+    from gisplan.diff_map import diff_html, diff_map_data
+
+    data = diff_map_data(diff)
+    assert data["counts"] == {"added": 1, "removed": 1, "moved": 2, "reshaped": 1,
+                              "attributes": 1}
+    feats = data["layers"]["changes"]["features"]
+    got = sorted((f["properties"]["feature_id"], f["properties"]["change"],
+                  f["properties"]["version"]) for f in feats)
+    assert got == sorted(zip(diff.geometries["feature_id"], diff.geometries["change"],
+                             diff.geometries["version"], strict=True))
+    b2 = next(f["properties"] for f in feats if f["properties"]["feature_id"] == "b2")
+    assert b2["attributes"] == "households: 24 → 30"
+    b3 = next(f["properties"] for f in feats if f["properties"]["feature_id"] == "b3")
+    assert (b3["size_old"], b3["size_new"], b3["hausdorff_m"]) == (400.0, 500.0, 10.0)
+    page = diff_html(diff, old_name="<b>v1</b>", new_name="v2")
+    assert "<b>v1</b>" not in page and "&lt;b&gt;v1&lt;/b&gt;" in page
+    assert 'data-map="feature:buildings:b3"' in page
+    # per-community scope change: B's households 24 -> 30
+    assert re.search(r"乙社区 \(B\)</td><td[^>]*>户数</td><td[^>]*>户</td>"
+                     r'<td class="num">24</td><td class="num">30</td><td class="num up">6</td>',
+                     page)
+    assert "/* leaflet dist/leaflet.js" in page and "leaflet.draw" not in page
+
+
+def test_diff_page_escapes_attribute_values(plans, tmp_path):
+    from gisplan.diff_map import diff_html
+
+    layers = new_version()
+    layers["communities"].loc[2, "name"] = "<img src=x onerror=alert(1)>"
+    new = load_layers(write_plan(tmp_path / "evil", layers))
+    old = load_layers(plans[0])
+    d = diff_plans(old, new, old_scope=compute_scope(old), new_scope=compute_scope(new))
+    page = diff_html(d, context=new.communities)
+    assert "<img" not in page
+    assert "name: 丙社区 → &lt;img src=x onerror=alert(1)&gt;" in page

@@ -125,7 +125,9 @@ def _local(url: str) -> bool:
         u.scheme in ("http", "https") and u.hostname in ("127.0.0.1", "localhost"))
 
 
-def _open(browser: Browser, url: str) -> tuple[Page, Watch]:
+def _open(browser: Browser, url: str, *,
+          ready: str | None = "window.gisplanReady === true") -> tuple[Page, Watch]:
+    """Open ``url`` watching requests, console and dialogs; wait for ``ready`` (a JS test)."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     watch = Watch()
 
@@ -151,7 +153,8 @@ def _open(browser: Browser, url: str) -> tuple[Page, Watch]:
 
     page.on("dialog", dialog)
     page.goto(url)
-    page.wait_for_function("window.gisplanReady === true", timeout=20_000)
+    if ready:
+        page.wait_for_function(ready, timeout=20_000)
     return page, watch
 
 

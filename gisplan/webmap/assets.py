@@ -46,6 +46,11 @@ MAP_ASSETS = (
     Asset("leaflet-measure", ("dist/leaflet-measure.cn.js",), ("dist/leaflet-measure.css",)),
     Asset("leaflet-search", ("dist/leaflet-search.min.js",), ("dist/leaflet-search.min.css",)),
 )
+#: Leaflet alone (the plan-diff page).
+LEAFLET_ASSETS = MAP_ASSETS[:1]
+#: Leaflet and leaflet-draw (the review page, where reviewers draw their markup).
+DRAW_ASSETS = (*LEAFLET_ASSETS,
+               Asset("leaflet-draw", ("dist/leaflet.draw.js",), ("dist/leaflet.draw.css",)))
 _URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 
 
@@ -99,8 +104,9 @@ def _safe(code: str, tag: str) -> str:
 
 
 @cache
-def inline_assets() -> str:
-    """``<style>`` and ``<script>`` elements holding every map library, for the page head.
+def inline_assets(assets: tuple[Asset, ...] = MAP_ASSETS) -> str:
+    """``<style>`` and ``<script>`` elements holding the libraries ``assets`` (default: every
+    web map library), for the page head.
 
     Raises
     ------
@@ -109,7 +115,7 @@ def inline_assets() -> str:
     """
     versions = pinned_versions()
     styles, scripts = [], []
-    for asset in MAP_ASSETS:
+    for asset in assets:
         folder = _package_dir(asset.package, versions[asset.package])
         for rel in asset.css:
             path = folder / rel
@@ -134,21 +140,24 @@ def _default_icon(images: Path) -> str:
             f"L.Icon.Default.mergeOptions({json.dumps(urls)});</script>")
 
 
-def linked_assets() -> str:
+def linked_assets(assets: tuple[Asset, ...] = MAP_ASSETS) -> str:
     """``<link>`` and ``<script src>`` elements loading the pinned libraries from a CDN."""
     versions = pinned_versions()
     links, scripts = [], []
-    for asset in MAP_ASSETS:
+    for asset in assets:
         base = f"{CDN}/{asset.package}@{versions[asset.package]}"
         links += [f'<link rel="stylesheet" href="{base}/{rel}"/>' for rel in asset.css]
         scripts += [f'<script src="{base}/{rel}"></script>' for rel in asset.js]
     return "\n".join(links + scripts)
 
 
-def app_files() -> str:
-    """gisplan's own map script and stylesheet, inlined (they ship with the package)."""
+def app_files(*names: str) -> str:
+    """gisplan's own scripts and stylesheets from ``gisplan/webmap``, inlined (they ship with
+    the package); default: the web map's ``app.css`` and ``app.js``."""
     here = files("gisplan.webmap")
-    css = here.joinpath("app.css").read_text(encoding="utf-8")
-    js = here.joinpath("app.js").read_text(encoding="utf-8")
-    return (f"<style>{_safe(css, 'style')}</style>\n"
-            f"<script>{_safe(js, 'script')}</script>")
+    out = []
+    for name in names or ("app.css", "app.js"):
+        code = here.joinpath(name).read_text(encoding="utf-8")
+        tag = "style" if name.endswith(".css") else "script"
+        out.append(f"<{tag}>{_safe(code, tag)}</{tag}>")
+    return "\n".join(out)

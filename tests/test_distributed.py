@@ -1,0 +1,260 @@
+"""The dask engine (gisplan.distributed) gives the in-memory engine's numbers.
+
+One local cluster of 2 in-process workers serves every test (processes=False
+starts in a second). Tables are compared row by row: same rows in the same
+order, text equal, numbers to 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from conftest import HUNCHUN
+from plans import PLAN_TOML, write_plan
+
+from gisplan.cli import main
+from gisplan.distributed import dask_client, partition_plan, run_scope_dask, write_partitioned
+from gisplan.errors import GisplanError, ValidationError
+from gisplan.layers import load_layers
+from gisplan.plan import read_plan
+from gisplan.scope import compute_scope
+from gisplan.synthetic import make_city, write_city
+from gisplan.zones import detect_zones
+
+RTOL = 1e-9
+# dask's parquet reader calls reset_index(inplace=True), deprecated by pandas 3.1.
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with dask_client(n_workers=2, processes=False) as c:
+        yield c
+
+
+def _memory(plan: Path):
+    layers = load_layers(plan)
+    return compute_scope(layers, zones=detect_zones(layers).membership)
+
+
+def assert_same_table(want: pd.DataFrame, got: pd.DataFrame) -> None:
+    """Every row equal: text exactly, numbers to 1e-9 relative."""
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want)
+    for col in want.columns:
+        a, b = want[col], got[col]
+        if pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(a):
+            x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+            ok = np.isclose(y, x, rtol=RTOL, atol=1e-9, equal_nan=True)
+            assert ok.all(), (col, want[~ok].head(), got[~ok].head())
+        else:
+            x = a.astype(object).where(a.notna(), None).to_numpy()
+            y = b.astype(object).where(b.notna(), None).to_numpy()
+            assert (x == y).all(), (col, want[x != y].head(), got[x != y].head())
+
+
+def assert_same_scope(want, got) -> None:
+    for name in ("table", "funding", "scenarios", "allocation"):
+        assert_same_table(getattr(want, name), getattr(got, name))
+
+
+# --------------------------------------------------------------------------- same numbers
+
+def test_mini_plan_unpartitioned(mini_plan, client):
+    """GeoJSON layers: one partition each, read by a worker."""
+    run = run_scope_dask(mini_plan, client=client)
+    assert run.partitions == {"buildings": 1, "pipes": 1, "facilities": 1, "structures": 1}
+    assert_same_scope(_memory(mini_plan), run.scope)
+    assert len(run.layers.report.warnings) == len(load_layers(mini_plan).report.warnings)
+
+
+def test_mini_plan_partitioned(mini_plan, tmp_path, client):
+    parts = partition_plan(mini_plan, tmp_path / "parts", npartitions=3)
+    assert len(list((parts / "buildings.parquet").glob("part.*.parquet"))) == 3
+    want = _memory(mini_plan)
+    assert_same_scope(want, run_scope_dask(parts, client=client).scope)
+    # The in-memory engine reads a partitioned plan too (GeoParquet folders).
+    assert_same_scope(want, _memory(parts))
+
+
+def test_hunchun_plan(tmp_path, client):
+    """The bundled 2020 Hunchun plan (stated totals, surveys, barriers), both layouts."""
+    want = _memory(HUNCHUN)
+    assert_same_scope(want, run_scope_dask(HUNCHUN, client=client).scope)
+    parts = partition_plan(HUNCHUN, tmp_path / "hc", npartitions=3)
+    got = run_scope_dask(parts, client=client).scope
+    assert_same_scope(want, got)
+    assert_same_table(want.reconciliation, got.reconciliation)
+
+
+def test_partition_keeps_plan_settings(tmp_path):
+    toml = PLAN_TOML.replace("[zones]", """[prices]
+"pipe:sewer:300" = 650.5
+
+[funding]
+central_allocation_cny = 1000000
+factor_weights = {{ households = 0.5, buildings = 0.5 }}
+
+[scope]
+storey_height_m = 3.1
+
+[zones]""")
+    from plans import MINI_QUANTITIES, mini_layers
+
+    layers = mini_layers()
+    spec = "\n".join(f'{name} = "{name}.geojson"' for name in layers)
+    plan = write_plan(tmp_path / "p", layers, quantities=MINI_QUANTITIES,
+                      toml=toml.format(layers=spec))
+    parts = partition_plan(plan, tmp_path / "parts", npartitions=2)
+    a, b = read_plan(plan), read_plan(parts)
+    assert (a.name, a.crs, a.zones, a.scope, a.prices) == (b.name, b.crs, b.zones, b.scope,
+                                                           b.prices)
+    assert b.layers["buildings"].path == parts / "buildings.parquet"
+    with pytest.raises(GisplanError, match="plan folder itself"):
+        partition_plan(plan, plan, npartitions=2)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> Path:
+    """A 3,000-building city with surveyed figures for buildings and communities,
+    and a household threshold for zones (zones then need the buildings)."""
+    folder = write_city(make_city(3000, seed=3), tmp_path_factory.mktemp("city") / "plan")
+    layers = load_layers(folder)
+    b = layers.buildings["building_id"].to_numpy()[::97]
+    c = layers.communities["community_id"].to_numpy()[::7]
+    pd.DataFrame({
+        "target_id": [*b, *b[:5], *c, *c[:3]],
+        "item": ["roof_flat_waterproof"] * len(b) + ["unit_door"] * 5
+        + ["asphalt_rebuild"] * len(c) + ["facade_paint"] * 3,
+        "quantity": np.arange(len(b) + 5 + len(c) + 3) * 10.0 + 5,
+    }).to_csv(folder / "quantities.csv", index=False)
+    toml = (folder / "plan.toml").read_text(encoding="utf-8")
+    (folder / "plan.toml").write_text(
+        toml + '\n[quantities]\ndeclared = "quantities.csv"\n\n[zones]\nmin_households = 4000\n',
+        encoding="utf-8")
+    return folder
+
+
+def test_generated_city(city, tmp_path, client):
+    parts = partition_plan(city, tmp_path / "parts", npartitions=6)
+    run = run_scope_dask(parts, client=client)
+    assert run.partitions["buildings"] == 6 and run.partitions["pipes"] == 3
+    want = _memory(city)
+    assert_same_scope(want, run.scope)
+    assert want.table["level"].eq("zone").any()  # zones survive the household threshold
+    assert_same_table(want.reconciliation if want.reconciliation is not None else pd.DataFrame(),
+                      run.scope.reconciliation if run.scope.reconciliation is not None
+                      else pd.DataFrame())
+
+
+def test_partitions_cutting_through_communities(city, tmp_path, client):
+    """Parts split by x at community middles: communities and pipes straddle parts,
+    yet every building and pipe is counted once."""
+    layers = load_layers(city)
+    middles = np.unique(np.round(layers.communities.geometry.centroid.x.to_numpy(), -1))
+    parts = partition_plan(city, tmp_path / "cut", npartitions=1)
+    spread = {}
+    for name in ("buildings", "pipes", "facilities", "structures"):
+        gdf = layers.layer(name)
+        x = gdf.geometry.centroid.x.to_numpy()
+        labels = np.searchsorted(middles, x)
+        write_partitioned(gdf, parts / f"{name}.parquet", labels=labels)
+        spread[name] = labels
+    # The cut really goes through communities and pipes.
+    home = layers.geo_community.to_numpy()
+    per_community = pd.Series(spread["buildings"]).groupby(home).nunique()
+    assert (per_community.drop("unassigned", errors="ignore") >= 2).sum() >= 10
+    bounds = layers.pipes.geometry.bounds
+    lo, hi = np.searchsorted(middles, bounds["minx"]), np.searchsorted(middles, bounds["maxx"])
+    assert (lo != hi).sum() >= 50  # pipes crossing a partition border
+
+    run = run_scope_dask(parts, client=client)
+    assert run.partitions["buildings"] == len(np.unique(spread["buildings"])) >= 5
+    want = _memory(city)
+    assert_same_scope(want, run.scope)
+    city_row = run.scope.table[run.scope.table["level"] == "city"].set_index("item")
+    assert city_row.loc["buildings", "quantity"] == len(layers.buildings)
+    scope_pipes = layers.pipes[layers.pipes["action"] != "keep"]
+    total = city_row.loc[city_row.index.str.startswith("pipe:"), "quantity"].sum()
+    assert total == pytest.approx(shapely.length(scope_pipes.geometry.values).sum(), rel=RTOL)
+
+
+# --------------------------------------------------------------------------- validation
+
+def test_problems_across_partitions(tmp_path, client):
+    """A duplicate id in two parts, a bad value and an unknown survey target are found,
+    located as in the whole layer."""
+    from plans import MINI_QUANTITIES, mini_layers
+
+    layers = mini_layers()
+    b = layers["buildings"]
+    b.loc[3, "building_id"] = "b1"          # b1 again, far east: another partition
+    b.loc[2, "floors"] = -1
+    b.loc[1, "building_id"] = None           # located by its row
+    q = pd.concat([MINI_QUANTITIES, pd.DataFrame({"target_id": ["nobody"], "item": ["bench"],
+                                                   "quantity": [1]})])
+    plan = write_plan(tmp_path / "bad", layers, quantities=q)
+    with pytest.raises(ValidationError) as memory:
+        load_layers(plan)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "plan.toml").write_text((plan / "plan.toml").read_text(encoding="utf-8").replace(
+        ".geojson", ".parquet"), encoding="utf-8")
+    (raw / "quantities.csv").write_text((plan / "quantities.csv").read_text())
+    for name, gdf in layers.items():
+        if name == "buildings":
+            write_partitioned(gdf, raw / "buildings.parquet", labels=np.array([0, 0, 1, 1]))
+        else:
+            gdf.to_parquet(raw / f"{name}.parquet", index=False)
+    with pytest.raises(ValidationError) as dask_run:
+        run_scope_dask(raw, client=client)
+
+    def located(exc):
+        return sorted((p.check, p.feature_id, p.field) for p in exc.value.report.errors)
+
+    assert located(dask_run) == located(memory)
+    assert ("duplicate_id", "b1", "building_id") in located(dask_run)
+    assert ("missing_value", "row 2", "building_id") in located(dask_run)
+
+
+def test_bad_communities_stop_before_the_features(tmp_path, client):
+    from plans import mini_layers
+
+    layers = mini_layers()
+    layers["communities"].loc[1, "community_id"] = "A"
+    plan = write_plan(tmp_path / "dup", layers)
+    with pytest.raises(ValidationError) as exc:
+        run_scope_dask(plan, client=client)
+    assert [p.check for p in exc.value.report.errors] == ["duplicate_id"]
+
+
+# --------------------------------------------------------------------------- command line
+
+def test_cli_partition_and_dask_scope(mini_plan, tmp_path, client, capsys):
+    parts = tmp_path / "parts"
+    assert main(["partition", str(mini_plan), "--out", str(parts), "--npartitions", "2"]) == 0
+    assert (parts / "plan.toml").is_file()
+    assert main(["scope", str(mini_plan), "--out", str(tmp_path / "mem")]) == 0
+    assert main(["scope", str(parts), "--out", str(tmp_path / "dask"), "--engine", "dask",
+                 "--scheduler", client.scheduler.address]) == 0
+    for name in ("scope", "funding", "scenarios", "allocation"):
+        want = pd.read_csv(tmp_path / "mem" / f"{name}.csv", encoding="utf-8-sig")
+        got = pd.read_csv(tmp_path / "dask" / f"{name}.csv", encoding="utf-8-sig")
+        assert_same_table(want, got)
+    assert (tmp_path / "dask" / "scope.xlsx").is_file()
+    assert main(["partition", str(mini_plan), "--out", str(mini_plan), "--npartitions",
+                 "2"]) == 1
+    assert "plan folder itself" in capsys.readouterr().err
+
+
+def test_core_does_not_import_dask():
+    code = ("import sys, gisplan.cli, gisplan.scope, gisplan.partition;"
+            "sys.exit(any(m.split('.')[0] in ('dask', 'distributed', 'dask_geopandas')"
+            " for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
