@@ -38,15 +38,17 @@ import shapely
 from ezdxf import colors, units
 
 from gisplan.catalogue import load_networks
+from gisplan.declutter import declutter
 
 #: ACI colour of the fixed layers.
 LAYER_COLORS = {"COMMUNITIES": 3, "BUILDINGS": 7, "STRUCTURES": 1, "BARRIERS": 8, "ZONES": 5,
                 "LABELS": 7}
 FIXED = {"communities": "COMMUNITIES", "buildings": "BUILDINGS", "structures": "STRUCTURES",
          "barriers": "BARRIERS", "zones": "ZONES"}
-#: What each labelled layer writes as text, and the text height in metres.
-LABELS = {"communities": ("community_id", 6.0), "buildings": ("building_id", 2.0),
-          "structures": ("structure_id", 1.5), "zones": ("zone_id", 10.0)}
+#: What each labelled layer writes as text, the text height and the label's shift up from
+#: the feature's inner point, in metres, in the order labels are placed (first wins).
+LABELS = {"communities": ("community_id", 6.0, 0.0), "zones": ("zone_id", 10.0, 9.0),
+          "buildings": ("building_id", 2.0, 0.0), "structures": ("structure_id", 1.5, 0.0)}
 TEXT_STYLE = "GISPLAN_CJK"
 
 
@@ -134,14 +136,43 @@ def write_dxf(enriched: Mapping[str, gpd.GeoDataFrame], path: Path, *, crs: str 
         layer = dxf_layers(name, gdf).to_numpy(dtype=object)
         _add_layers(doc, list(pd.unique(layer)))
         _add_geometries(msp, np.asarray(gdf.geometry.array), layer)
-        if labels and name in LABELS:
-            column, height = LABELS[name]
+    if labels:
+        table = label_table(enriched)
+        if len(table):
             _add_layers(doc, ["LABELS"])
-            anchor = shapely.get_coordinates(shapely.point_on_surface(
-                np.asarray(gdf.geometry.array)))
-            for text, (x, y) in zip(gdf[column].astype(str), anchor, strict=True):
-                msp.add_text(text, height=height, dxfattribs={
-                    "layer": "LABELS", "style": TEXT_STYLE}).set_placement(
-                    (x, y), align=ezdxf.enums.TextEntityAlignment.MIDDLE_CENTER)
+        for text, x, y, height in table.itertuples(index=False):
+            msp.add_text(text, height=height, dxfattribs={
+                "layer": "LABELS", "style": TEXT_STYLE}).set_placement(
+                (x, y), align=ezdxf.enums.TextEntityAlignment.MIDDLE_CENTER)
     doc.saveas(path)
     return path
+
+
+def label_table(enriched: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """The id labels to draw: ``text``, ``x``, ``y``, ``height``, none overlapping another.
+
+    Labels are placed in the order of ``LABELS`` (communities, zones, buildings,
+    structures; a zone's label sits above its inner point, so a one-community
+    zone shows both ids); a label whose box would overlap one already placed is
+    left out, as overlapping text cannot be read in CAD
+    (:func:`gisplan.declutter.declutter`).
+    """
+    frames = []
+    for rank, (name, (column, height, shift)) in enumerate(LABELS.items()):
+        gdf = enriched.get(name)
+        if gdf is None or not len(gdf):
+            continue
+        xy = shapely.get_coordinates(shapely.point_on_surface(np.asarray(gdf.geometry.array)))
+        frames.append(pd.DataFrame({"text": gdf[column].astype(str).to_numpy(), "x": xy[:, 0],
+                                    "y": xy[:, 1] + shift, "height": height, "rank": rank}))
+    if not frames:
+        return pd.DataFrame(columns=["text", "x", "y", "height"])
+    table = pd.concat(frames, ignore_index=True)
+    # Latin capitals and digits are about 0.7 of the text height wide; CJK about 1.
+    half_w = table["text"].map(lambda t: sum(1.0 if ord(c) > 0x2E80 else 0.7 for c in t)) \
+        * table["height"] / 2
+    half_h = table["height"] / 2
+    boxes = np.column_stack([table["x"] - half_w, table["y"] - half_h,
+                             table["x"] + half_w, table["y"] + half_h])
+    keep = declutter(boxes, priority=-table["rank"].to_numpy())
+    return table.loc[keep, ["text", "x", "y", "height"]].reset_index(drop=True)
