@@ -1,0 +1,30 @@
+"""gisplan run: the whole job, with progress for its long steps."""
+
+import re
+
+from plans import mini_layers, write_plan
+
+from gisplan.cli import main
+
+
+def test_run_reports_progress_and_writes_everything(mini_plan, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(mini_plan), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    steps = re.findall(r"\[(\d)/7\] (\S+) \S+ \.\.\. \d+\.\d\d s", err)
+    assert [int(s) for s, _ in steps] == list(range(1, 8))
+    names = {p.name for p in out.iterdir()}
+    assert {"scope.csv", "scope.xlsx", "funding.csv", "zones.geojson", "zone_links.csv",
+            "map.html", "report.html", "exports", "packages"} <= names
+
+
+def test_run_stops_at_validation_and_writes_nothing(tmp_path, capsys):
+    layers = mini_layers()
+    layers["buildings"].loc[0, "roof"] = "curved"
+    plan = write_plan(tmp_path / "bad", layers)
+    out = tmp_path / "out"
+    assert main(["run", str(plan), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "[1/7] 校验 validate ... stopped" in err and "[2/7]" not in err
+    assert "buildings [b1] field 'roof'" in err
+    assert not out.exists() and not list(tmp_path.glob(".out.staging-*"))
