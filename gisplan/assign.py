@@ -19,7 +19,7 @@ from gisplan.catalogue import pipe_item
 from gisplan.layers import UNASSIGNED, Layers
 from gisplan.spatial import largest_share, split_lengths
 
-__all__ = ["UNASSIGNED", "Assignment", "assign_to_areas"]
+__all__ = ["UNASSIGNED", "Assignment", "assign_to_areas", "pipe_split"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,16 @@ def _home(gdf: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> np.ndarray:
     return ids[idx]  # -1 picks the appended UNASSIGNED
 
 
+def pipe_split(layers: Layers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pipe cut at community boundaries: positions of pipe and community (-1 for
+    none) and length; the split validation made, else a new one."""
+    if layers.pipe_split is not None:
+        s = layers.pipe_split
+        return (s["pipe"].to_numpy(), s["community"].to_numpy(), s["length_m"].to_numpy())
+    return split_lengths(np.asarray(layers.pipes.geometry.array),
+                         np.asarray(layers.communities.geometry.array))
+
+
 def assign_to_areas(layers: Layers) -> Assignment:
     """Give every building, pipe piece, facility and structure its community.
 
@@ -77,11 +87,11 @@ def assign_to_areas(layers: Layers) -> Assignment:
     else:
         buildings["community_id"] = geo
 
-    pipes = layers.pipes[layers.pipes["action"] != "keep"]
-    li, ai, length = split_lengths(np.asarray(pipes.geometry.array),
-                                   np.asarray(com.geometry.array))
+    li, ai, length = pipe_split(layers)
+    scope_pipe = (layers.pipes["action"] != "keep").to_numpy()[li]
+    li, ai, length = li[scope_pipe], ai[scope_pipe], length[scope_pipe]
     ids = np.append(com["community_id"].to_numpy(dtype=object), UNASSIGNED)
-    rows = pipes.iloc[li]
+    rows = layers.pipes.iloc[li]
     pieces = pd.DataFrame({
         "pipe_id": rows["pipe_id"].to_numpy(dtype=object),
         "community_id": ids[ai],

@@ -36,14 +36,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.assign import UNASSIGNED
+from gisplan.assign import UNASSIGNED, pipe_split
 from gisplan.catalogue import describe_items, pipe_item
 from gisplan.dxf import write_dxf
 from gisplan.errors import GisplanError
 from gisplan.layers import Layers
 from gisplan.scope import Scope, building_quantities
 from gisplan.shapefile import write_shapefiles
-from gisplan.spatial import split_lengths
 from gisplan.zones import Zones
 
 HEADLINE = ["buildings", "households", "floor_area_m2"]
@@ -191,9 +190,8 @@ def enrich_layers(layers: Layers, scope: Scope,
 
     pipes = layers.pipes.copy()
     geoms = np.asarray(pipes.geometry.array)
-    areas = np.asarray(com.geometry.array)
     ids = np.append(com["community_id"].to_numpy(dtype=object), UNASSIGNED)
-    li, ai, length = split_lengths(geoms, areas)
+    li, ai, length = pipe_split(layers)
     inside = ai >= 0
     pieces = pd.DataFrame({"pipe": li[inside], "id": ids[ai[inside]], "len": length[inside]})
     # The community holding the longest piece (ties: the first listed), as largest_share.

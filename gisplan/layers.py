@@ -29,7 +29,7 @@ from gisplan.io import Engine, read_table, read_vector
 from gisplan.plan import LAYER_NAMES, Plan, read_plan
 from gisplan.report import Report
 from gisplan.schema import SCHEMAS, check_columns, locate
-from gisplan.spatial import largest_share, outside
+from gisplan.spatial import largest_share, outside, split_lengths
 
 #: Area id of everything that lies in no community.
 UNASSIGNED = "unassigned"
@@ -41,6 +41,10 @@ class Layers:
 
     ``geo_community`` holds, for each building (same index), the community with
     the largest share of its footprint by geometry alone, or ``unassigned``.
+    ``pipe_split`` holds every pipe cut at community boundaries (``pipe`` and
+    ``community`` positions into ``pipes`` and ``communities``, -1 for the
+    part in none, and ``length_m``), made once while validating and reused by
+    assignment and zones; None where not computed.
     """
 
     plan: Plan
@@ -55,6 +59,7 @@ class Layers:
     declared: pd.DataFrame
     stated: pd.DataFrame | None
     report: Report
+    pipe_split: pd.DataFrame | None = None
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         return getattr(self, name)
@@ -177,18 +182,20 @@ def check_items(frame: pd.DataFrame, layer: str, id_column: str | None, known: p
 
 
 def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.DataFrame,
-                 report: Report) -> pd.Series | None:
+                 report: Report) -> tuple[pd.Series | None, pd.DataFrame | None]:
     """Checks that need more than one layer: overlaps, membership, references.
 
-    Returns the community holding the largest share of each building (by
-    geometry alone, ``unassigned`` where none), which assignment reuses.
+    Returns what the checks measured and later steps reuse: the community
+    holding the largest share of each building (by geometry alone,
+    ``unassigned`` where none) and the pipes cut at community boundaries
+    (see :class:`Layers`); None for a layer not given.
     """
     if got.get("facilities") is not None:
         check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report,
                      field=file_column(plan, "facilities", "item"))
     com = got.get("communities")
     if com is None:
-        return None
+        return None, None
     areas = np.asarray(com.geometry.array)
     left, right = shapely.STRtree(areas).query(areas, predicate="intersects")
     pairs = left < right
@@ -201,7 +208,7 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
                        f"more than the {plan.scope.sliver_m2:g} m² sliver allowed, what lies in "
                        "it would count twice", feature_id=com["community_id"].iat[a])
     ids = pd.Index(com["community_id"])
-    geo_community = None
+    geo_community = pipe_split = None
     for layer in ("buildings", "pipes", "facilities", "structures"):
         gdf = got.get(layer)
         if gdf is None or gdf.empty:
@@ -212,6 +219,11 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
             home = largest_share(geoms, areas)
             geo_community = pd.Series(np.append(ids.to_numpy(dtype=object), UNASSIGNED)[home],
                                       index=gdf.index, dtype=object)
+        elif layer == "pipes":
+            li, ai, length = split_lengths(geoms, areas)
+            pipe_split = pd.DataFrame({"pipe": li, "community": ai, "length_m": length})
+            home = np.full(len(gdf), -1)
+            home[li[ai >= 0]] = 0
         else:
             home = np.where(outside(geoms, areas), -1, 0)
         for idx in np.flatnonzero(home == -1):
@@ -233,7 +245,7 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
                            f"community_id is '{given.iat[idx]}' but most of its footprint lies "
                            f"in '{geo.iat[idx]}'; the given community_id is used",
                            feature_id=where.iloc[idx], field=field)
-    return geo_community
+    return geo_community, pipe_split
 
 
 def plan_catalogue(plan: Plan, report: Report) -> pd.DataFrame:
@@ -317,7 +329,7 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
     catalogue = plan_catalogue(plan, report)
     got = {name: read_layer(plan, name, engine=engine, repair=repair, report=report)
            for name in LAYER_NAMES}
-    geo_community = cross_check(got, plan, catalogue, report)
+    geo_community, pipe_split = cross_check(got, plan, catalogue, report)
     if geo_community is None and got.get("buildings") is not None:
         geo_community = pd.Series(UNASSIGNED, index=got["buildings"].index, dtype=object)
 
@@ -334,7 +346,7 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
                                    "quantity": pd.Series(dtype=float),
                                    "target_kind": pd.Series(dtype=object)})
     return Layers(plan=plan, catalogue=catalogue, **{n: got[n] for n in LAYER_NAMES},
-                  geo_community=geo_community,
+                  geo_community=geo_community, pipe_split=pipe_split,
                   declared=declared if declared is not None else empty_declared,
                   stated=stated, report=report)
 

@@ -42,7 +42,7 @@ def community_subset(layers: Layers, scope: Scope, zones: Zones,
             facilities["facility_id"])],
         structures=layers.structures[layers.structures["structure_id"].isin(
             structures["structure_id"])],
-        barriers=barriers)
+        barriers=barriers, pipe_split=None)  # positions change with the subset
     sub_assignment = Assignment(
         buildings=a.buildings[mine], facilities=facilities, structures=structures,
         pipe_pieces=a.pipe_pieces[a.pipe_pieces["pipe_id"].isin(pipes["pipe_id"])])
