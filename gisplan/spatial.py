@@ -13,6 +13,14 @@ import shapely
 from numpy.typing import NDArray
 
 
+def _prepared(areas: NDArray) -> NDArray:
+    """A prepared copy of ``areas``: preparing changes the geometry objects themselves, and
+    the caller's may be shared with other threads (dask workers in one process)."""
+    own = shapely.transform(areas, lambda xy: xy)
+    shapely.prepare(own)
+    return own
+
+
 def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     """For each geometry, the area that holds the largest share of it.
 
@@ -41,7 +49,7 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     result = np.full(n, -1, dtype=np.int64)
     if n == 0 or len(areas) == 0:
         return result
-    shapely.prepare(areas)  # a cache on the geometries; their values do not change
+    areas = _prepared(areas)
     left, right = shapely.STRtree(areas).query(geoms, predicate="intersects")
     if len(left) == 0:
         return result
@@ -118,7 +126,7 @@ def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDA
     else:
         left = right = np.empty(0, dtype=np.int64)
     length = np.empty(len(left))
-    shapely.prepare(areas)
+    areas = _prepared(areas)
     covered = shapely.covers(areas[right], lines[left]) if len(left) else np.empty(0, bool)
     length[covered] = total[left[covered]]
     cut = ~covered
