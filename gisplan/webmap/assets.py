@@ -151,12 +151,17 @@ def linked_assets(assets: tuple[Asset, ...] = MAP_ASSETS) -> str:
     return "\n".join(links + scripts)
 
 
+#: The web map's own files, in load order: kit.js holds the helpers shared with the review
+#: and plan-diff pages; app.js defines the map's App, which the later scripts extend.
+MAP_APP_FILES = ("app.css", "kit.js", "app.js", "app_popups.js", "app_panels.js")
+
+
 def app_files(*names: str) -> str:
     """gisplan's own scripts and stylesheets from ``gisplan/webmap``, inlined (they ship with
-    the package); default: the web map's ``app.css`` and ``app.js``."""
+    the package); default: the web map's :data:`MAP_APP_FILES`."""
     here = files("gisplan.webmap")
     out = []
-    for name in names or ("app.css", "app.js"):
+    for name in names or MAP_APP_FILES:
         code = here.joinpath(name).read_text(encoding="utf-8")
         tag = "style" if name.endswith(".css") else "script"
         out.append(f"<{tag}>{_safe(code, tag)}</{tag}>")

@@ -29,7 +29,7 @@ from pyproj import Transformer
 from gisplan.errors import GisplanError, OutputError
 from gisplan.layers import Layers
 from gisplan.scope import Scope
-from gisplan.webmap.assets import app_files, inline_assets, linked_assets
+from gisplan.webmap.assets import MAP_APP_FILES, app_files, inline_assets, linked_assets
 from gisplan.webmap.content import (
     DETAIL_LAYERS,
     LAYER_ORDER,
@@ -186,7 +186,7 @@ def build_map(layers: Layers, scope: Scope, zones: Zones, *, metric: str = "hous
         raise GisplanError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
     labels = map_labels()
     basemaps(labels, token=tianditu_token, chosen=basemap)
-    assets = (inline_assets() if offline else linked_assets()) + "\n" + app_files()
+    assets = (inline_assets() if offline else linked_assets()) + "\n" + app_files(*MAP_APP_FILES)
     content = map_content(layers, scope, zones, metric=metric)
     detail = sum(len(content.tables[k]) for k in DETAIL_LAYERS)
     coarse = detail > max_features

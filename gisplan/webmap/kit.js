@@ -1,5 +1,5 @@
-/* gisplan page kit: the small Leaflet helpers shared by the review page (review.js) and the
- * plan-diff page (diff.js). Data come from a JSON <script> element of the page as GeoJSON
+/* gisplan page kit: the small Leaflet helpers shared by the review page (review.js), the
+ * plan-diff page (diff.js) and the web map (app.js, app_popups.js, app_panels.js). Data come from a JSON <script> element of the page as GeoJSON
  * (EPSG:4326); every text that reaches HTML goes through esc().
  */
 (function (root) {
@@ -12,7 +12,7 @@
     return v === null || v === undefined ? '' : String(v).replace(/[&<>"'`]/g, (c) => ESC[c]);
   }
 
-  /** Fixed decimals with comma thousands; '–' when missing. */
+  /** Fixed decimals with comma thousands; '–' when missing. Locale independent. */
   function fmt(x, dp) {
     if (x === null || x === undefined || typeof x !== 'number' || !isFinite(x)) return '–';
     const s = Math.abs(x).toFixed(dp || 0);
@@ -20,6 +20,12 @@
     const int = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ',');
     const neg = x < 0 && Number(s) !== 0;
     return (neg ? '-' : '') + int + (parts.length > 1 ? '.' + parts[1] : '');
+  }
+
+  /** A quantity: whole numbers without decimals, others with two. */
+  function fmtQ(x) {
+    if (typeof x === 'number' && isFinite(x) && Math.abs(x - Math.round(x)) < 1e-9) return fmt(x, 0);
+    return fmt(x, 2);
   }
 
   /** A two-column table of [label, value] pairs, both escaped. */
@@ -131,13 +137,16 @@
     });
   }
 
-  /** Set window.gisplanReady once the first frames are drawn. */
+  /** Set window.gisplanReady (and gisplanReadyMs, the time) once the first frames are drawn. */
   function ready() {
     root.gisplanReady = false;
-    requestAnimationFrame(() => requestAnimationFrame(() => { root.gisplanReady = true; }));
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      root.gisplanReady = true;
+      root.gisplanReadyMs = performance.now();
+    }));
   }
 
-  const api = { esc, fmt, attrs, data, makeMap, geoLayer, swatch, legend, keepOrder, focus, linkRows, ready };
+  const api = { esc, fmt, fmtQ, attrs, data, makeMap, geoLayer, swatch, legend, keepOrder, focus, linkRows, ready };
   root.GisplanKit = api;
   if (typeof module === 'object' && module.exports) module.exports = api;
 })(typeof window !== 'undefined' ? window : globalThis);
