@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -17,25 +16,20 @@ import pytest
 from plans import CRS, line, write_plan
 from test_diff import new_version
 from test_review import MARKUP, proposal_frame, review_plan_layers
-from test_webmap_browser import CHROMIUM, EVIL, FLAGS, Browser, Page, _local, _open
+from test_webmap_browser import (
+    EVIL,
+    Browser,
+    Page,
+    _local,
+    _open,
+    browser,  # noqa: F401 - the shared browser fixture
+)
 
 from gisplan.cli import main
 from gisplan.layers import load_layers
 from gisplan.review_input import read_markup
 from gisplan.scope import compute_scope
 from gisplan.zones import detect_zones
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")
