@@ -40,10 +40,9 @@ def scenario_table(table: pd.DataFrame) -> pd.DataFrame:
         the number of items of each tier, per area.
     """
     priced = table[table["tier"].isin(["basic", "upgrade"]) & (table["quantity"] != 0)]
-    cost = priced.pivot_table(index=AREA_KEYS, columns="tier", values="cost_cny",
-                              aggfunc="sum", fill_value=0.0, sort=False)
-    count = priced.pivot_table(index=AREA_KEYS, columns="tier", values="item",
-                               aggfunc="count", fill_value=0, sort=False)
+    grouped = priced.groupby([*AREA_KEYS, "tier"], sort=False)
+    cost = grouped["cost_cny"].sum().unstack("tier", fill_value=0.0)
+    count = grouped["item"].count().unstack("tier", fill_value=0)
     cost = cost.reindex(columns=["basic", "upgrade"], fill_value=0.0)
     count = count.reindex(columns=["basic", "upgrade"], fill_value=0)
     out = pd.DataFrame({
@@ -75,9 +74,10 @@ def allocate_by_factors(table: pd.DataFrame, *, weights: Mapping[str, float],
     [62.5, 37.5]
     """
     com = table[table["level"] == "community"]
-    x = com.pivot_table(index=["area_id", "area_name"], columns="item", values="quantity",
-                        aggfunc="sum", sort=False)
     factors = [f for f, w in weights.items() if w > 0]
+    com = com[com["item"].isin(factors)]
+    x = com.groupby(["area_id", "area_name", "item"], sort=False)["quantity"].sum().unstack(
+        "item")
     x = x.reindex(columns=factors).fillna(0.0)
     w = pd.Series({f: float(weights[f]) for f in factors})
     col_total = x.sum()

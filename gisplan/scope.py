@@ -284,13 +284,16 @@ def roll_up(facts: pd.DataFrame, communities: pd.DataFrame, *, city_name: str,
 
 
 def _order(table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
-    order = list(load_metrics().index) + list(catalogue.index)
-    rank = {code: i for i, code in enumerate(order)}
-    extra = len(rank)
-    return table.assign(
-        _l=table["level"].map({lv: i for i, lv in enumerate(LEVELS)}),
-        _i=table["item"].map(rank).fillna(extra),
-    ).sort_values(["_l", "area_id", "_i", "item"], kind="stable").drop(columns=["_l", "_i"])
+    """Rows by level, area id, then item in catalogue order (metrics first; other codes,
+    such as pipe sizes the catalogue lacks, after it in text order)."""
+    known = pd.Index(list(load_metrics().index) + list(catalogue.index))
+    rank = known.get_indexer(table["item"])
+    # Sorting the few distinct texts, then integer keys, is much faster than sorting rows.
+    items = pd.factorize(table["item"], sort=True)[0]
+    areas = pd.factorize(table["area_id"], sort=True)[0]
+    levels = pd.Categorical(table["level"], categories=LEVELS).codes
+    rank = np.where(rank < 0, len(known), rank)
+    return table.iloc[np.lexsort((items, rank, areas, levels))]
 
 
 def compute_scope(layers: Layers, *, zones: pd.Series | None = None) -> Scope:
