@@ -38,7 +38,6 @@ def test_notebooks_are_generated_and_cleared() -> None:
         assert "../layers/hunchun2020" in text and "../outputs/notebooks/" in text
 
 
-@pytest.mark.skipif(not (HUNCHUN / "plan.toml").exists(), reason="no Hunchun plan")
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_top_to_bottom(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     path = str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")
