@@ -18,7 +18,7 @@ import ipykernel  # noqa: F401
 import nbclient
 import nbformat
 import pytest
-from conftest import HUNCHUN, REPO
+from conftest import REPO
 
 NOTEBOOKS = REPO / "notebooks"
 NAMES = ["01_planner_tour.ipynb", "02_bureau_review.ipynb", "03_design_firm_export.ipynb"]
