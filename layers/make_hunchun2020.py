@@ -26,6 +26,7 @@ from shapely.geometry import MultiPolygon, Point, box
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _hunchun_geometry as hg
+import _hunchun_io as hio
 
 HERE = Path(__file__).resolve().parent
 CATALOGUE = HERE.parent / "gisplan" / "data" / "work_items.csv"
@@ -366,37 +367,6 @@ def split_rows(item, targets, weights):
     ]
 
 
-PLAN_TOML = """[plan]
-name = "2020年珲春市老旧小区改造"
-crs = "EPSG:4552"
-
-[layers]
-communities = "communities.geojson"
-buildings   = "buildings.geojson"
-pipes       = "pipes.geojson"
-facilities  = "facilities.geojson"
-structures  = "structures.geojson"
-barriers    = "barriers.geojson"
-
-[quantities]
-declared = "quantities.csv"
-stated   = "stated.csv"
-
-[zones]
-max_gap_m = 50
-
-[scope]
-storey_height_m = 2.9
-pitched_roof_factor = 1.15
-"""
-STATED = [
-    ("communities", 17, "17个社区"),
-    ("buildings", 96, "96栋老旧住宅楼"),
-    ("households", 5054, "共计居民5054户"),
-    ("floor_area_m2", 386400, "总建筑面积约38.64万平方米"),
-]
-
-
 def main(argv=None) -> None:
     """Build and write the plan folder, then verify it."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -427,21 +397,21 @@ def main(argv=None) -> None:
             for d in comms
         ]
     )
-    hg.write_layer(cdf, out / "communities.geojson")
-    hg.write_layer(b[BUILDING_COLUMNS], out / "buildings.geojson")
-    hg.write_layer(p, out / "pipes.geojson")
-    hg.write_layer(f, out / "facilities.geojson")
-    hg.write_layer(s, out / "structures.geojson")
-    hg.write_layer(hg.make_barriers(x0, y0, S), out / "barriers.geojson")
-    (out / "plan.toml").write_text(PLAN_TOML, encoding="utf-8")
-    hg.write_csv(out / "quantities.csv", ["target_id", "item", "quantity"], q)
-    hg.write_csv(
+    hio.write_layer(cdf, out / "communities.geojson")
+    hio.write_layer(b[BUILDING_COLUMNS], out / "buildings.geojson")
+    hio.write_layer(p, out / "pipes.geojson")
+    hio.write_layer(f, out / "facilities.geojson")
+    hio.write_layer(s, out / "structures.geojson")
+    hio.write_layer(hg.make_barriers(x0, y0, S), out / "barriers.geojson")
+    (out / "plan.toml").write_text(hio.PLAN_TOML, encoding="utf-8")
+    hio.write_csv(out / "quantities.csv", ["target_id", "item", "quantity"], q)
+    hio.write_csv(
         out / "stated.csv",
         ["item", "quantity", "source_text"],
-        [(k, hg.fmt(v), t) for k, v, t in STATED]
-        + [(r["code"], hg.fmt(r["qty"]), r["source_text"]) for r in cat],
+        [(k, hio.fmt(v), t) for k, v, t in hio.STATED]
+        + [(r["code"], hio.fmt(r["qty"]), r["source_text"]) for r in cat],
     )
-    hg.check(out, cat, TOTALS)
+    hio.check(out, cat, TOTALS)
 
 
 if __name__ == "__main__":
