@@ -27,21 +27,15 @@ from gisplan.io import Engine, read_vector
 from gisplan.layers import Layers
 from gisplan.plan import LayerSource
 from gisplan.report import Report
-from gisplan.schema import POINTS, POLYGONS
+from gisplan.schema import POINTS, POLYGONS, as_text
 
 LINES = ("LineString", "MultiLineString")
 MARKUP_COLUMNS = ("reviewer", "time", "comment", "status")
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Text with blanks as missing; whole-number floats lose their ``.0``."""
-    out = values.astype(object).where(values.notna(), None)
-    num = pd.to_numeric(values, errors="coerce")
-    whole = num.notna() & np.isclose(num.fillna(0) % 1, 0) & ~out.map(
-        lambda v: isinstance(v, str))
-    out[whole] = num[whole].astype("int64").astype(str)
-    out = out.map(lambda v: None if v is None else (str(v).strip() or None))
-    return out.astype(object)
+    """Text with blanks as missing (see :func:`gisplan.schema.as_text`)."""
+    return as_text(values, blank_is_missing=True)
 
 
 def locate(frame: pd.DataFrame, id_column: str | None) -> np.ndarray:

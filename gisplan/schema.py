@@ -148,8 +148,15 @@ class _Positional:
         return self._parent.at_position(int(pos))
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """Ids and text as strings; whole-number floats (GeoJSON numbers) lose their ``.0``."""
+def as_text(values: pd.Series, *, blank_is_missing: bool = False) -> pd.Series:
+    """Ids and text as stripped strings (object dtype, None where missing); whole-number
+    floats (GeoJSON numbers) lose their ``.0``; with ``blank_is_missing`` blanks are None.
+
+    Examples
+    --------
+    >>> as_text(pd.Series([" a ", 3.0, None, ""], dtype=object), blank_is_missing=True).tolist()
+    ['a', '3', None, None]
+    """
     present = values.notna()
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         num = values.astype(float)
@@ -164,7 +171,8 @@ def _as_text(values: pd.Series) -> pd.Series:
             bool)
         text = values.map(lambda v: str(v).strip(), na_action="ignore").astype(object)
         text[whole] = num[whole].astype("int64").astype(str)
-    return text.astype(object).where(present, None)
+    text = text.astype(object).where(present, None)
+    return text.where(text != "", None) if blank_is_missing else text
 
 
 def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str],
@@ -215,7 +223,7 @@ def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str]
             values = values.where(~bad)
             out[col.name] = values.astype("Int64") if col.kind == "int" else values.astype(float)
         else:
-            values = _as_text(raw.where(present))
+            values = as_text(raw.where(present))
             if col.kind == "enum":
                 bad |= present & ~values.isin(col.choices)
                 values = values.where(~bad, None)
