@@ -323,13 +323,19 @@ def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | 
     (feature layers may be empty, as in the dask engine).
     """
     table = roll_up(facts, layers.communities, city_name=layers.plan.name, zones=zones)
+    # Order the slim table first; item texts repeat, so they join as categories (cheap to
+    # take and concatenate; written to CSV and Excel as the same text).
+    table = _order(table, layers.catalogue).reset_index(drop=True)
     items = describe_items(table["item"].unique(), layers.catalogue)
-    table = table.join(items, on="item")
-    declared = table["quantity_declared"] != 0
-    table["source"] = np.where(declared & (table["quantity_derived"] != 0), "derived+declared",
-                               np.where(declared, "declared", "derived"))
+    texts = [c for c in items.columns if c != "unit_price_cny"]
+    table = table.join(items.astype(dict.fromkeys(texts, "category")), on="item")
+    declared = (table["quantity_declared"] != 0).to_numpy()
+    mixed = declared & (table["quantity_derived"] != 0).to_numpy()
+    table["source"] = pd.Categorical.from_codes(
+        np.where(mixed, 2, np.where(declared, 1, 0)),
+        categories=["derived", "declared", "derived+declared"])
     table["cost_cny"] = table["quantity"] * table["unit_price_cny"]
-    table = _order(table, layers.catalogue)[TABLE_COLUMNS].reset_index(drop=True)
+    table = table[TABLE_COLUMNS]
     if zones is not None:
         is_com = table["level"] == "community"
         table["zone_id"] = table["area_id"].where(table["level"] == "zone").fillna(
