@@ -164,7 +164,9 @@ def partial_facts(assignment: Assignment, catalogue: pd.DataFrame, *, settings: 
                                "item": "structures_area_m2",
                                "quantity_derived": standing.geometry.area.to_numpy()}))
 
-    by_building = declared[declared["target_id"].isin(wide.index)]
+    # The index's hash table is built once and reused by the lookups below (isin would
+    # hash all building ids again).
+    by_building = declared[wide.index.get_indexer(declared["target_id"]) >= 0]
     by_building = by_building.groupby(["target_id", "item"], sort=False)["quantity"].sum()
     by_building = by_building.reset_index()
     by_building["community_id"] = home.reindex(by_building["target_id"]).to_numpy()
