@@ -28,3 +28,22 @@ def test_run_stops_at_validation_and_writes_nothing(tmp_path, capsys):
     assert "[1/7] 校验 validate ... stopped" in err and "[2/7]" not in err
     assert "buildings [b1] field 'roof'" in err
     assert not out.exists() and not list(tmp_path.glob(".out.staging-*"))
+
+
+def test_bad_options_exit_1_with_a_message_and_write_nothing(mini_plan, tmp_path, capsys):
+    out = tmp_path / "out"
+    cases = [
+        (["zones", str(mini_plan), "--out", str(out), "--max-gap-m", "-5"],
+         "--max-gap-m must be >= 0"),
+        (["run", str(mini_plan), "--out", str(out), "--max-gap-m", "-1"],
+         "--max-gap-m must be >= 0"),
+        (["diff", str(mini_plan), str(mini_plan), "--out", str(out), "--tolerance-m", "-1"],
+         "--tolerance-m must be >= 0"),
+        (["partition", str(mini_plan), "--out", str(mini_plan), "--npartitions", "2"],
+         "is the plan folder itself"),
+    ]
+    for argv, words in cases:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err, argv
+        assert not out.exists()
