@@ -82,6 +82,11 @@ def rename_columns(frame: pd.DataFrame, layer: str, mapping: dict[str, str],
     return not missing
 
 
+#: Geometry type names by shapely type id; the last entry stands for id -1 (missing).
+_TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                        "MultiLineString", "MultiPolygon", "GeometryCollection", ""])
+
+
 def check_geometry(gdf: gpd.GeoDataFrame, layer: str, plan: Plan, *, repair: bool,
                     report: Report) -> gpd.GeoDataFrame:
     """Null/empty, type, validity and CRS; returns the layer in ``plan.crs``."""
@@ -92,7 +97,7 @@ def check_geometry(gdf: gpd.GeoDataFrame, layer: str, plan: Plan, *, repair: boo
     for idx in np.flatnonzero(empty):
         report.add("error", layer, "empty_geometry", "has no geometry",
                    feature_id=where.iloc[idx])
-    kinds = np.asarray(gdf.geometry.geom_type.fillna(""))
+    kinds = _TYPE_NAMES[shapely.get_type_id(np.asarray(geom))]  # "" for a missing geometry
     wrong = ~empty & ~np.isin(kinds, schema.geometry)
     for idx in np.flatnonzero(wrong):
         report.add("error", layer, "wrong_geometry_type",

@@ -175,6 +175,14 @@ def as_text(values: pd.Series, *, blank_is_missing: bool = False) -> pd.Series:
     return text.where(text != "", None) if blank_is_missing else text
 
 
+def _present(values: pd.Series) -> pd.Series:
+    """True where a value is given: not missing and, for text, not blank."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values.notna()  # numbers cannot be blank; no need to render them as text
+    text = values if isinstance(values.dtype, pd.StringDtype) else values.astype("string")
+    return values.notna() & (text.str.strip() != "").fillna(False)
+
+
 def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str],
                   report: Report) -> pd.DataFrame:
     """Coerce ``frame``'s contract columns to their types; record each misfit.
@@ -211,7 +219,7 @@ def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str]
                            field=file_names.get(col.name, col.name))
             continue
         raw = out[col.name]
-        present = raw.notna() & (raw.astype("string").str.strip() != "").fillna(False)
+        present = _present(raw)
         bad = pd.Series(False, index=out.index)
         if col.kind in ("int", "number"):
             values = pd.to_numeric(raw.where(present), errors="coerce")

@@ -4,6 +4,11 @@ All functions take arrays of geometries and return positional indices, so
 callers keep their own ids. They use shapely's STRtree (the same index as
 geopandas' ``sindex``) for candidate pairs and touch only the ambiguous pairs
 with exact overlay operations.
+
+Candidate pairs come from a bounding-box query, and the exact predicate is then
+tested on the pairs with the *areas* prepared. ``STRtree.query(predicate=...)``
+prepares each query geometry instead — one preparation per building or pipe,
+which at 10^6 buildings costs 3.5x more (0.88 s against 0.25 s here).
 """
 
 from __future__ import annotations
@@ -19,6 +24,18 @@ def _prepared(areas: NDArray) -> NDArray:
     own = shapely.transform(areas, lambda xy: xy)
     shapely.prepare(own)
     return own
+
+
+def _pairs(geoms: NDArray, areas: NDArray, predicate: str = "intersects"
+           ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(geometry, area) index pairs for which ``predicate(area, geometry)`` holds.
+
+    ``areas`` must be prepared (:func:`_prepared`). Pairs come grouped by
+    geometry, in no set order of areas within a group.
+    """
+    left, right = shapely.STRtree(areas).query(geoms)
+    hit = getattr(shapely, predicate)(areas[right], geoms[left])
+    return left[hit], right[hit]
 
 
 def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
@@ -50,10 +67,15 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     if n == 0 or len(areas) == 0:
         return result
     areas = _prepared(areas)
-    left, right = shapely.STRtree(areas).query(geoms, predicate="intersects")
+    left, right = _pairs(geoms, areas)
     if len(left) == 0:
         return result
-    # Most features meet one area only: it is theirs unless they merely touch it.
+    # Most features lie inside one area: theirs, whatever else they touch.
+    inside = shapely.contains_properly(areas[right], geoms[left])
+    result[left[inside]] = right[inside]
+    rest = result[left] == -1
+    left, right = left[rest], right[rest]
+    # Of the rest, one that meets a single area is in it unless it merely touches it.
     single = np.bincount(left, minlength=n)[left] == 1
     if single.any():
         ls, rs = left[single], right[single]
@@ -64,8 +86,10 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     left, right = left[~single], right[~single]
     if len(left) == 0:
         return result
+    order = np.lexsort((right, left))  # ties go to the area listed first
+    left, right = left[order], right[order]
     covered = shapely.covers(areas[right], geoms[left])
-    # Decisive pairs first; candidates are sorted by geometry then area index.
+    # Decisive pairs first; candidates are now sorted by geometry then area index.
     first = np.unique(left[covered], return_index=True)
     result[first[0]] = right[covered][first[1]]
     todo = ~covered & (result[left] == -1)
@@ -94,7 +118,7 @@ def outside(geoms: NDArray, areas: NDArray) -> NDArray[np.bool_]:
     """
     hit = np.zeros(len(geoms), dtype=bool)
     if len(geoms) and len(areas):
-        hit[shapely.STRtree(areas).query(geoms, predicate="intersects")[0]] = True
+        hit[_pairs(geoms, _prepared(areas))[0]] = True
     return ~hit
 
 
@@ -121,13 +145,15 @@ def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDA
     [(0, -1, 5.0), (0, 0, 5.0), (0, 1, 10.0)]
     """
     total = shapely.length(lines)
-    if len(areas):
-        left, right = shapely.STRtree(areas).query(lines, predicate="intersects")
-    else:
-        left = right = np.empty(0, dtype=np.int64)
-    length = np.empty(len(left))
     areas = _prepared(areas)
-    covered = shapely.covers(areas[right], lines[left]) if len(left) else np.empty(0, bool)
+    left, right = shapely.STRtree(areas).query(lines) if len(areas) else (
+        np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    # Covered lines are whole; of the rest, only those that meet the area are cut.
+    covered = shapely.covers(areas[right], lines[left])
+    meets = covered.copy()
+    meets[~covered] = shapely.intersects(areas[right[~covered]], lines[left[~covered]])
+    left, right, covered = left[meets], right[meets], covered[meets]
+    length = np.empty(len(left))
     length[covered] = total[left[covered]]
     cut = ~covered
     if cut.any():
@@ -138,7 +164,8 @@ def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDA
     doubled = np.flatnonzero(inside > total * (1 + 1e-9) + 1e-9)
     for line_idx in doubled:
         rest = lines[line_idx]
-        for k in np.flatnonzero(left == line_idx):
+        mine = np.flatnonzero(left == line_idx)
+        for k in mine[np.argsort(right[mine], kind="stable")]:
             length[k] = shapely.length(shapely.intersection(rest, areas[right[k]]))
             rest = shapely.difference(rest, areas[right[k]])
         inside[line_idx] = length[left == line_idx].sum()
