@@ -43,8 +43,12 @@ class Assignment:
     structures: gpd.GeoDataFrame
 
 
-def _home(gdf: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> np.ndarray:
-    """Community id of the largest share of each feature, or ``unassigned``."""
+def _home(gdf: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
+          measured: pd.Series | None) -> np.ndarray:
+    """Community id of the largest share of each feature, or ``unassigned``; what
+    validation ``measured`` for these very features when it is at hand."""
+    if measured is not None and measured.index.equals(gdf.index):
+        return measured.to_numpy(dtype=object)
     ids = np.append(communities["community_id"].to_numpy(dtype=object), UNASSIGNED)
     idx = largest_share(np.asarray(gdf.geometry.array), np.asarray(communities.geometry.array))
     return ids[idx]  # -1 picks the appended UNASSIGNED
@@ -102,7 +106,7 @@ def assign_to_areas(layers: Layers) -> Assignment:
     })
 
     facilities = layers.facilities.copy()
-    facilities["community_id"] = _home(facilities, com)
+    facilities["community_id"] = _home(facilities, com, layers.point_homes.get("facilities"))
     is_area = facilities.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     by_area = layers.catalogue["unit"].reindex(facilities["item"]).to_numpy() == "㎡"
     default = np.where(is_area & by_area, facilities.geometry.area.to_numpy(), 1.0)
@@ -111,6 +115,6 @@ def assign_to_areas(layers: Layers) -> Assignment:
     facilities["quantity"] = given.fillna(pd.Series(default, index=facilities.index))
 
     structures = layers.structures.copy()
-    structures["community_id"] = _home(structures, com)
+    structures["community_id"] = _home(structures, com, layers.point_homes.get("structures"))
     return Assignment(buildings=buildings, pipe_pieces=pieces, facilities=facilities,
                       structures=structures)

@@ -153,8 +153,8 @@ def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
                           layer, plan, repair=ctx.repair, report=report)
     if any(p.severity == "error" and p.check != "duplicate_id" for p in report.problems):
         return done
-    geo, split = cross_check({"communities": ctx.communities, layer: gdf}, plan, ctx.catalogue,
-                             report)
+    geo, split, homes = cross_check({"communities": ctx.communities, layer: gdf}, plan,
+                                    ctx.catalogue, report)
     report.problems[:] = [p for p in report.problems if p.check != "overlapping_communities"]
     decl = ctx.declared.iloc[:0]
     if layer == "buildings":
@@ -167,7 +167,8 @@ def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
     frames.update({layer: gdf, "communities": ctx.communities})
     part = Layers(plan=plan, catalogue=ctx.catalogue, **frames,
                   geo_community=geo if geo is not None else pd.Series(dtype=object),
-                  declared=decl, stated=None, report=report, pipe_split=split)
+                  declared=decl, stated=None, report=report, pipe_split=split,
+                  point_homes=homes)
     facts = partial_facts(assign_to_areas(part), ctx.catalogue, settings=plan.scope,
                           declared=decl)
     return _sum_facts(facts), info, buckets

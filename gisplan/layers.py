@@ -15,8 +15,9 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -29,7 +30,7 @@ from gisplan.io import Engine, read_table, read_vector
 from gisplan.plan import LAYER_NAMES, Plan, read_plan
 from gisplan.report import Report
 from gisplan.schema import SCHEMAS, check_columns, locate
-from gisplan.spatial import largest_share, outside, split_lengths
+from gisplan.spatial import largest_share, split_lengths
 
 #: Area id of everything that lies in no community.
 UNASSIGNED = "unassigned"
@@ -44,7 +45,9 @@ class Layers:
     ``pipe_split`` holds every pipe cut at community boundaries (``pipe`` and
     ``community`` positions into ``pipes`` and ``communities``, -1 for the
     part in none, and ``length_m``), made once while validating and reused by
-    assignment and zones; None where not computed.
+    assignment and zones; None where not computed. ``point_homes`` holds, for
+    facilities and structures, the community each lies in (as
+    ``geo_community``), also measured while validating; empty where not.
     """
 
     plan: Plan
@@ -60,6 +63,7 @@ class Layers:
     stated: pd.DataFrame | None
     report: Report
     pipe_split: pd.DataFrame | None = None
+    point_homes: dict[str, pd.Series] = field(default_factory=dict)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         return getattr(self, name)
@@ -186,21 +190,29 @@ def check_items(frame: pd.DataFrame, layer: str, id_column: str | None, known: p
                    "(gisplan/data/work_items.csv)", feature_id=where[idx], field=field)
 
 
+class Measured(NamedTuple):
+    """What :func:`cross_check` measured and later steps reuse (see :class:`Layers`)."""
+
+    geo_community: pd.Series | None
+    pipe_split: pd.DataFrame | None
+    point_homes: dict[str, pd.Series]
+
+
 def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.DataFrame,
-                 report: Report) -> tuple[pd.Series | None, pd.DataFrame | None]:
+                 report: Report) -> Measured:
     """Checks that need more than one layer: overlaps, membership, references.
 
     Returns what the checks measured and later steps reuse: the community
-    holding the largest share of each building (by geometry alone,
-    ``unassigned`` where none) and the pipes cut at community boundaries
-    (see :class:`Layers`); None for a layer not given.
+    holding the largest share of each building, facility and structure (by
+    geometry alone, ``unassigned`` where none) and the pipes cut at community
+    boundaries (see :class:`Layers`); None for a layer not given.
     """
     if got.get("facilities") is not None:
         check_items(got["facilities"], "facilities", "facility_id", catalogue.index, report,
                      field=file_column(plan, "facilities", "item"))
     com = got.get("communities")
     if com is None:
-        return None, None
+        return Measured(None, None, {})
     areas = np.asarray(com.geometry.array)
     left, right = shapely.STRtree(areas).query(areas, predicate="intersects")
     pairs = left < right
@@ -213,24 +225,27 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
                        f"more than the {plan.scope.sliver_m2:g} m² sliver allowed, what lies in "
                        "it would count twice", feature_id=com["community_id"].iat[a])
     ids = pd.Index(com["community_id"])
+    labels = np.append(ids.to_numpy(dtype=object), UNASSIGNED)  # position -1: none
     geo_community = pipe_split = None
+    point_homes = {}
     for layer in ("buildings", "pipes", "facilities", "structures"):
         gdf = got.get(layer)
         if gdf is None or gdf.empty:
             continue
         where = locate(gdf, SCHEMAS[layer].id)
         geoms = np.asarray(gdf.geometry.array)
-        if layer == "buildings":
-            home = largest_share(geoms, areas)
-            geo_community = pd.Series(np.append(ids.to_numpy(dtype=object), UNASSIGNED)[home],
-                                      index=gdf.index, dtype=object)
-        elif layer == "pipes":
+        if layer == "pipes":
             li, ai, length = split_lengths(geoms, areas)
             pipe_split = pd.DataFrame({"pipe": li, "community": ai, "length_m": length})
             home = np.full(len(gdf), -1)
             home[li[ai >= 0]] = 0
         else:
-            home = np.where(outside(geoms, areas), -1, 0)
+            home = largest_share(geoms, areas)
+            homes = pd.Series(labels[home], index=gdf.index, dtype=object)
+            if layer == "buildings":
+                geo_community = homes
+            else:
+                point_homes[layer] = homes
         for idx in np.flatnonzero(home == -1):
             report.add("warning", layer, "outside_communities",
                        "lies in no community; it is counted in the 'unassigned' area",
@@ -250,7 +265,7 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
                            f"community_id is '{given.iat[idx]}' but most of its footprint lies "
                            f"in '{geo.iat[idx]}'; the given community_id is used",
                            feature_id=where.iloc[idx], field=field)
-    return geo_community, pipe_split
+    return Measured(geo_community, pipe_split, point_homes)
 
 
 def plan_catalogue(plan: Plan, report: Report) -> pd.DataFrame:
@@ -334,7 +349,7 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
     catalogue = plan_catalogue(plan, report)
     got = {name: read_layer(plan, name, engine=engine, repair=repair, report=report)
            for name in LAYER_NAMES}
-    geo_community, pipe_split = cross_check(got, plan, catalogue, report)
+    geo_community, pipe_split, point_homes = cross_check(got, plan, catalogue, report)
     if geo_community is None and got.get("buildings") is not None:
         geo_community = pd.Series(UNASSIGNED, index=got["buildings"].index, dtype=object)
 
@@ -351,7 +366,7 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
                                    "quantity": pd.Series(dtype=float),
                                    "target_kind": pd.Series(dtype=object)})
     return Layers(plan=plan, catalogue=catalogue, **{n: got[n] for n in LAYER_NAMES},
-                  geo_community=geo_community, pipe_split=pipe_split,
+                  geo_community=geo_community, pipe_split=pipe_split, point_homes=point_homes,
                   declared=declared if declared is not None else empty_declared,
                   stated=stated, report=report)
 

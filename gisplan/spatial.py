@@ -107,21 +107,6 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     return result
 
 
-def outside(geoms: NDArray, areas: NDArray) -> NDArray[np.bool_]:
-    """True for each geometry that meets no area at all (touching counts as meeting).
-
-    Examples
-    --------
-    >>> import shapely
-    >>> outside(shapely.points([[5, 5], [50, 5]]), shapely.box([0], 0, [10], 10)).tolist()
-    [False, True]
-    """
-    hit = np.zeros(len(geoms), dtype=bool)
-    if len(geoms) and len(areas):
-        hit[_pairs(geoms, _prepared(areas))[0]] = True
-    return ~hit
-
-
 def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDArray]:
     """Split lines at area boundaries and measure each piece.
 

@@ -260,6 +260,9 @@ ERRORS = [
 PASSES = [
     pytest.param(write, [], ("buildings", "outside_communities", "b4"), id="outside"),
     pytest.param(write, [], ("facilities", "outside_communities", "f3"), id="facility-outside"),
+    # Touching a community is not lying in it: warned, as it is counted as unassigned.
+    pytest.param(setting("facilities", 1, "geometry", box(200, 60, 220, 80)), [],
+                 ("facilities", "outside_communities", "f2"), id="facility-touching"),
     pytest.param(setting("pipes", 2, "geometry", line((500, 50), (600, 50))), [],
                  ("pipes", "outside_communities", "p3"), id="pipe-outside"),
     pytest.param(setting("buildings", 0, "geometry", BOWTIE), ["--repair"],
