@@ -83,10 +83,22 @@ def labels(*, lang: str = "zh") -> dict[str, str]:
 
 
 def pipe_item(network: pd.Series, diameter_mm: pd.Series) -> pd.Series:
-    """Item codes ``pipe:<network>:<diameter_mm>``, or ``pipe:<network>`` without a diameter."""
-    dia = diameter_mm.astype("Int64").astype("string")
-    code = "pipe:" + network.astype("string")
-    return code.where(dia.isna(), code + ":" + dia).astype(str)
+    """Item codes ``pipe:<network>:<diameter_mm>``, or ``pipe:<network>`` without a diameter.
+
+    Examples
+    --------
+    >>> pipe_item(pd.Series(["gas", "water", "gas"]), pd.Series([None, 110.0, None])).tolist()
+    ['pipe:gas', 'pipe:water:110', 'pipe:gas']
+    """
+    # A city has a few dozen (network, diameter) pairs: spell each once, then take.
+    net = pd.factorize(network, use_na_sentinel=False)[0].astype(np.int64)
+    dia = pd.factorize(diameter_mm, use_na_sentinel=False)[0].astype(np.int64)
+    pair, _ = pd.factorize(net * (int(dia.max(initial=0)) + 1) + dia)
+    first = np.unique(pair, return_index=True)[1]  # first row of each pair, in code order
+    size = diameter_mm.iloc[first].astype("Int64").astype("string")
+    code = "pipe:" + network.iloc[first].astype("string")
+    text = code.where(size.isna(), code + ":" + size).to_numpy(dtype=object)
+    return pd.Series(text[pair], index=network.index, dtype=str)
 
 
 def describe_items(codes: Iterable[str], catalogue: pd.DataFrame) -> pd.DataFrame:

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from gisplan.assign import UNASSIGNED, Assignment, assign_to_areas
 from gisplan.catalogue import describe_items, load_metrics
 from gisplan.costing import allocate_by_factors, funding_table, reconcile, scenario_table
+from gisplan.grouping import sum_by
 from gisplan.layers import Layers
 from gisplan.plan import ScopeSettings
 
@@ -86,6 +88,13 @@ def building_quantities(buildings: pd.DataFrame, catalogue: pd.DataFrame, *,
     >>> q.loc[0, ["floor_area_m2", "roof_flat_waterproof", "facade_paint", "unit_door"]].tolist()
     [3600.0, 720.0, 2088.0, 3.0]
     """
+    return pd.DataFrame(_building_columns(buildings, catalogue, settings=settings),
+                        index=buildings.index)
+
+
+def _building_columns(buildings: pd.DataFrame, catalogue: pd.DataFrame, *,
+                      settings: ScopeSettings) -> dict[str, NDArray]:
+    """The columns of :func:`building_quantities`, as arrays."""
     area = buildings.geometry.area.to_numpy()
     floors = buildings["floors"].to_numpy(dtype=float)
     units = buildings["units"].to_numpy(dtype=float)
@@ -108,11 +117,25 @@ def building_quantities(buildings: pd.DataFrame, catalogue: pd.DataFrame, *,
     derived = catalogue[catalogue["derived_from"].isin(BUILDING_KINDS)]
     for code, kind in derived["derived_from"].items():
         out[code] = kinds[kind]
-    return pd.DataFrame(out, index=buildings.index)
+    return out
 
 
-def _sum_by(frame: pd.DataFrame, keys: list[str], value: str, name: str) -> pd.DataFrame:
-    return frame.groupby(keys, sort=False)[value].sum().rename(name).reset_index()
+def _facts(community_id: ArrayLike, item: ArrayLike, **values: ArrayLike) -> dict[str, NDArray]:
+    """One block of partial facts as equal-length arrays (absent columns are NaN)."""
+    community_id = np.asarray(community_id, dtype=object)
+    n = len(community_id)
+    out = {"community_id": community_id,
+           "item": np.broadcast_to(np.asarray(item, dtype=object), (n,))}
+    for col in PARTIAL_COLUMNS:
+        out[col] = np.asarray(values[col], dtype=float) if col in values else np.full(n, np.nan)
+    return out
+
+
+def _summed(frame: pd.DataFrame, value: str) -> dict[str, NDArray]:
+    """``value`` summed per (community_id, item) of ``frame``, as derived facts."""
+    first, sums = sum_by([frame["community_id"], frame["item"]], {"v": frame[value]})
+    return _facts(frame["community_id"].to_numpy(dtype=object)[first],
+                  frame["item"].to_numpy(dtype=object)[first], quantity_derived=sums["v"])
 
 
 #: The additive columns of :func:`partial_facts` (summable over any split of the features).
@@ -148,44 +171,57 @@ def partial_facts(assignment: Assignment, catalogue: pd.DataFrame, *, settings: 
         (not yet summed; missing values count as 0). See :func:`sum_facts`.
     """
     b = assignment.buildings
-    wide = building_quantities(b, catalogue, settings=settings)
-    wide.index = pd.Index(b["building_id"].to_numpy(dtype=object), name="building_id")
-    home = pd.Series(b["community_id"].to_numpy(dtype=object), index=wide.index)
-    parts = [wide.groupby(home.to_numpy()).sum().rename_axis("community_id")
-             .melt(ignore_index=False, var_name="item", value_name="quantity_derived")
-             .reset_index()]
-    pieces = assignment.pipe_pieces
-    parts.append(_sum_by(pieces, ["community_id", "item"], "length_m", "quantity_derived"))
-    parts.append(_sum_by(assignment.facilities, ["community_id", "item"], "quantity",
-                         "quantity_derived"))
+    columns = _building_columns(b, catalogue, settings=settings)
+    home = b["community_id"].to_numpy(dtype=object)
+    # Per community, sorted by id: one bincount per column, item after item.
+    code, coms = pd.factorize(home, sort=True)
+    ok = code >= 0
+    sums = [np.bincount(code[ok], weights=np.nan_to_num(v[ok]), minlength=len(coms))
+            for v in columns.values()]
+    parts = [_facts(np.tile(np.asarray(coms, dtype=object), len(columns)),
+                    np.repeat(np.array(list(columns), dtype=object), len(coms)),
+                    quantity_derived=np.concatenate(sums) if sums else [])]
+    parts.append(_summed(assignment.pipe_pieces, "length_m"))
+    parts.append(_summed(assignment.facilities, "quantity"))
     st = assignment.structures
     standing = st[st["status"] != "demolished"]
-    parts.append(pd.DataFrame({"community_id": standing["community_id"].to_numpy(dtype=object),
-                               "item": "structures_area_m2",
-                               "quantity_derived": standing.geometry.area.to_numpy()}))
+    parts.append(_facts(standing["community_id"], "structures_area_m2",
+                        quantity_derived=standing.geometry.area.to_numpy()))
+    if len(declared):
+        parts += _declared_for_buildings(b, columns, home, declared)
+    return pd.DataFrame({col: np.concatenate([part[col] for part in parts])
+                         for col in ["community_id", "item", *PARTIAL_COLUMNS]})
 
-    # The index's hash table is built once and reused by the lookups below (isin would
-    # hash all building ids again).
-    by_building = declared[wide.index.get_indexer(declared["target_id"]) >= 0]
-    by_building = by_building.groupby(["target_id", "item"], sort=False)["quantity"].sum()
-    by_building = by_building.reset_index()
-    by_building["community_id"] = home.reindex(by_building["target_id"]).to_numpy()
-    parts.append(by_building.rename(columns={"quantity": "declared_b"}))
+
+def _declared_for_buildings(buildings: pd.DataFrame, columns: dict[str, NDArray],
+                            home: NDArray, declared: pd.DataFrame) -> list[dict[str, NDArray]]:
+    """Surveyed building figures, and the derived figures they replace (negated)."""
+    index = pd.Index(buildings["building_id"].to_numpy(dtype=object))
+    # The index's hash table is built once and reused by the lookups below.
+    mine = declared[index.get_indexer(declared["target_id"]) >= 0]
+    first, sums = sum_by([mine["target_id"], mine["item"]], {"q": mine["quantity"]})
+    target = mine["target_id"].to_numpy(dtype=object)[first]
+    item = mine["item"].to_numpy(dtype=object)[first]
+    where = index.get_indexer(target)
+    parts = [_facts(home[where], item, declared_b=sums["q"])]
     # A surveyed figure for a building replaces that building's derived figure.
-    over = by_building[by_building["item"].isin(wide.columns)]
-    if len(over):
-        shadow = wide.to_numpy()[wide.index.get_indexer(over["target_id"]),
-                                 wide.columns.get_indexer(over["item"])]
-        parts.append(pd.DataFrame({"community_id": over["community_id"].to_numpy(),
-                                   "item": over["item"].to_numpy(),
-                                   "quantity_derived": -shadow, "derived_overridden": shadow}))
-    return pd.concat(parts, ignore_index=True).reindex(
-        columns=["community_id", "item", *PARTIAL_COLUMNS])
+    shadow = np.full(len(item), np.nan)
+    for code in set(item) & set(columns):
+        hit = item == code
+        shadow[hit] = columns[code][where[hit]]
+    over = ~np.isnan(shadow)
+    if over.any():
+        parts.append(_facts(home[where[over]], item[over], quantity_derived=-shadow[over],
+                            derived_overridden=shadow[over]))
+    return parts
 
 
 def sum_facts(facts: pd.DataFrame) -> pd.DataFrame:
     """Partial facts summed per (community, item); they can be summed again."""
-    return facts.groupby(["community_id", "item"], sort=False)[PARTIAL_COLUMNS].sum().reset_index()
+    first, sums = sum_by([facts["community_id"], facts["item"]],
+                         {col: facts[col] for col in PARTIAL_COLUMNS})
+    return pd.DataFrame({"community_id": facts["community_id"].to_numpy(dtype=object)[first],
+                         "item": facts["item"].to_numpy(dtype=object)[first], **sums})
 
 
 def finish_facts(partial: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
@@ -203,21 +239,28 @@ def finish_facts(partial: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         As :func:`community_quantities`.
     """
-    by_community = declared.rename(columns={"target_id": "community_id", "quantity": "declared_c"})
-    facts = pd.concat([partial, by_community[["community_id", "item", "declared_c"]]],
-                      ignore_index=True)
-    cols = ["quantity_derived", "declared_b", "declared_c", "derived_overridden"]
-    facts = facts.reindex(columns=["community_id", "item", *cols])
-    has_c = facts.groupby(["community_id", "item"], sort=False)["declared_c"].count() > 0
-    facts = facts.groupby(["community_id", "item"], sort=False)[cols].sum().reset_index()
+    cid = np.concatenate([partial["community_id"].to_numpy(dtype=object),
+                          declared["target_id"].to_numpy(dtype=object)])
+    item = np.concatenate([partial["item"].to_numpy(dtype=object),
+                           declared["item"].to_numpy(dtype=object)])
+    n_p, n_c = len(partial), len(declared)
+    values = {col: np.concatenate([partial[col].to_numpy(dtype=float), np.zeros(n_c)])
+              for col in PARTIAL_COLUMNS}
+    values["declared_c"] = np.concatenate([np.zeros(n_p),
+                                           declared["quantity"].to_numpy(dtype=float)])
+    values["has_c"] = np.concatenate([np.zeros(n_p), declared["quantity"].notna().to_numpy()])
+    first, sums = sum_by([cid, item], values)
     # A surveyed figure for a community is that community's total for the item.
-    c = has_c.to_numpy()
-    facts["derived_overridden"] += np.where(c, facts["quantity_derived"], 0.0)
-    facts["quantity_derived"] = np.where(c, 0.0, facts["quantity_derived"])
-    facts["quantity_declared"] = np.where(c, facts["declared_c"], facts["declared_b"])
-    facts["quantity"] = facts["quantity_derived"] + facts["quantity_declared"]
-    return facts[["community_id", "item", "quantity", "quantity_derived", "quantity_declared",
-                  "derived_overridden"]]
+    c = sums["has_c"] > 0
+    derived = np.where(c, 0.0, sums["quantity_derived"])
+    declared_q = np.where(c, sums["declared_c"], sums["declared_b"])
+    return pd.DataFrame({
+        "community_id": cid[first], "item": item[first],
+        "quantity": derived + declared_q, "quantity_derived": derived,
+        "quantity_declared": declared_q,
+        "derived_overridden": sums["derived_overridden"]
+        + np.where(c, sums["quantity_derived"], 0.0),
+    })
 
 
 def community_quantities(layers: Layers, assignment: Assignment) -> pd.DataFrame:
@@ -261,27 +304,47 @@ def roll_up(facts: pd.DataFrame, communities: pd.DataFrame, *, city_name: str,
         ``zone_id`` by ``community_id``; adds the ``zone`` level.
     """
     value_cols = ["quantity", "quantity_derived", "quantity_declared", "derived_overridden"]
-    com = communities[["community_id", "name", "street"]].assign(zone=_zone_of(communities, zones))
-    ones = pd.DataFrame({"community_id": com["community_id"], "item": "communities",
-                         "quantity": 1.0, "quantity_derived": 1.0, "quantity_declared": 0.0,
-                         "derived_overridden": 0.0})
-    f = pd.concat([ones, facts], ignore_index=True).merge(com, on="community_id", how="left")
-    inside = f["community_id"] != UNASSIGNED
-    frames = [
-        f[inside].assign(level="community", area_id=f["community_id"], area_name=f["name"]),
-        f[~inside].assign(level="unassigned", area_id=UNASSIGNED, area_name="未归属"),
+    ids = communities["community_id"].to_numpy(dtype=object)
+    n = len(ids)
+    # One "communities" row per community, then the facts; community and item as codes
+    # once, so every level below groups integers.
+    cid = np.concatenate([ids, facts["community_id"].to_numpy(dtype=object)])
+    item_code, items = pd.factorize(np.concatenate(
+        [np.full(n, "communities", dtype=object), facts["item"].to_numpy(dtype=object)]))
+    values = {c: np.concatenate([np.full(n, 1.0 if c in ("quantity", "quantity_derived")
+                                         else 0.0), facts[c].to_numpy(dtype=float)])
+              for c in value_cols}
+    pos = pd.Index(ids).get_indexer(cid)
+    inside = cid != UNASSIGNED
+    names = np.append(communities["name"].to_numpy(dtype=object), None)[pos]
+    parts = [
+        ("community", cid[inside], names[inside], item_code[inside],
+         {c: v[inside] for c, v in values.items()}),
+        ("unassigned", np.full((~inside).sum(), UNASSIGNED, dtype=object),
+         np.full((~inside).sum(), "未归属", dtype=object), item_code[~inside],
+         {c: v[~inside] for c, v in values.items()}),
     ]
-    for level, key in (("street", "street"), ("zone", "zone")):
-        sub = f[inside & f[key].notna()]
-        if len(sub):
-            g = sub.groupby([key, "item"], sort=False)[value_cols].sum().reset_index()
-            frames.append(g.assign(level=level, area_id=g[key], area_name=g[key]))
-    g = f.groupby("item", sort=False)[value_cols].sum().reset_index()
-    frames.append(g.assign(level="city", area_id="city", area_name=city_name))
-    out = pd.concat(frames, ignore_index=True)[["level", "area_id", "area_name", "item",
-                                                *value_cols]]
-    keep = (out[value_cols].abs().sum(axis=1) > 0) | out["item"].isin(load_metrics().index)
-    keep &= (out["level"] != "unassigned") | (out["quantity"] != 0)
+    for level, per_community in (("street", communities["street"]),
+                                 ("zone", _zone_of(communities, zones))):
+        code, labels = pd.factorize(per_community)
+        area = np.where(inside & (pos >= 0), np.append(code, -1)[pos], -1)
+        first, sums = sum_by([area, item_code], values)
+        label = np.asarray(labels, dtype=object)[area[first]]
+        parts.append((level, label, label, item_code[first], sums))
+    first, sums = sum_by([item_code], values)
+    parts.append(("city", np.full(len(first), "city", dtype=object),
+                  np.full(len(first), city_name, dtype=object), item_code[first], sums))
+    code = np.concatenate([p[3] for p in parts])
+    out = pd.DataFrame({
+        "level": np.repeat([p[0] for p in parts], [len(p[1]) for p in parts]),
+        "area_id": np.concatenate([p[1] for p in parts]),
+        "area_name": np.concatenate([p[2] for p in parts]),
+        "item": np.asarray(items, dtype=object)[code],
+        **{c: np.concatenate([p[4][c] for p in parts]) for c in value_cols},
+    })
+    metric = np.asarray(pd.Index(items).isin(load_metrics().index))[code]
+    keep = (np.abs(out[value_cols].to_numpy()).sum(axis=1) > 0) | metric
+    keep &= (out["level"] != "unassigned").to_numpy() | (out["quantity"] != 0).to_numpy()
     return out[keep]
 
 
@@ -289,12 +352,13 @@ def _order(table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
     """Rows by level, area id, then item in catalogue order (metrics first; other codes,
     such as pipe sizes the catalogue lacks, after it in text order)."""
     known = pd.Index(list(load_metrics().index) + list(catalogue.index))
-    rank = known.get_indexer(table["item"])
     # Sorting the few distinct texts, then integer keys, is much faster than sorting rows.
-    items = pd.factorize(table["item"], sort=True)[0]
+    items, item_texts = pd.factorize(table["item"], sort=True)
+    rank = known.get_indexer(item_texts)
+    rank = np.where(rank < 0, len(known), rank)[items]
     areas = pd.factorize(table["area_id"], sort=True)[0]
-    levels = pd.Categorical(table["level"], categories=LEVELS).codes
-    rank = np.where(rank < 0, len(known), rank)
+    levels, level_texts = pd.factorize(table["level"])
+    levels = pd.Index(LEVELS).get_indexer(level_texts)[levels]
     return table.iloc[np.lexsort((items, rank, areas, levels))]
 
 
@@ -339,9 +403,12 @@ def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | 
     table["cost_cny"] = table["quantity"] * table["unit_price_cny"]
     table = table[TABLE_COLUMNS]
     if zones is not None:
-        is_com = table["level"] == "community"
-        table["zone_id"] = table["area_id"].where(table["level"] == "zone").fillna(
-            table["area_id"].where(is_com).map(zones))
+        # Map each distinct area id once, not every row.
+        codes, area_ids = pd.factorize(table["area_id"])
+        zone_of = pd.Series(area_ids).map(zones).to_numpy(dtype=object)[codes]
+        level = table["level"].to_numpy()
+        table["zone_id"] = np.where(level == "zone", table["area_id"].to_numpy(dtype=object),
+                                    np.where(level == "community", zone_of, None))
     reconciliation = None
     if layers.stated is not None:
         reconciliation = reconcile(table, layers.stated, layers.catalogue)

@@ -1,0 +1,85 @@
+"""Sums by keys, groups in order of first appearance, on integer codes.
+
+The same as ``frame.groupby(keys, sort=False)[columns].sum()`` (a row with a
+missing key is left out, a missing value counts as 0), built from
+:func:`pandas.factorize` and :func:`numpy.bincount`. The scope roll-up and
+costing group tables of ~730,000 rows at 10^6 buildings several times over;
+keys they already hold as integer codes are not hashed again, and no index
+is built for results that are turned back into columns at once.
+
+Examples
+--------
+>>> import numpy as np
+>>> first, sums = sum_by([np.array(["b", "a", "b", None], dtype=object)],
+...                      {"x": np.array([1.0, 2.0, 3.0, 4.0])})
+>>> first.tolist(), sums["x"].tolist()
+([0, 1], [4.0, 2.0])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+
+def _codes(key: ArrayLike) -> tuple[NDArray[np.int64], int]:
+    """Integer codes of ``key`` (-1 where missing) and how many distinct values it has.
+
+    An integer array is taken as codes already, negative meaning missing.
+    """
+    key = np.asarray(key) if not isinstance(key, pd.Series | pd.Index) else key
+    if isinstance(key, np.ndarray) and np.issubdtype(key.dtype, np.integer):
+        codes = key.astype(np.int64, copy=False)
+        return np.where(codes < 0, -1, codes), int(codes.max(initial=-1)) + 1
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+def group_of(keys: Sequence[ArrayLike]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Group number of each row (-1 where any key is missing) and each group's first row.
+
+    Groups are numbered in order of first appearance, as ``groupby(sort=False)``.
+    """
+    n = len(keys[0])
+    combined = np.zeros(n, dtype=np.int64)
+    valid = np.ones(n, dtype=bool)
+    for key in keys:
+        codes, size = _codes(key)
+        valid &= codes >= 0
+        combined = combined * (size + 1) + codes
+    rows = np.flatnonzero(valid)
+    groups, _ = pd.factorize(combined[rows])
+    group = np.full(n, -1, dtype=np.int64)
+    group[rows] = groups
+    first = rows[np.unique(groups, return_index=True)[1]]
+    return group, first
+
+
+def sum_by(keys: Sequence[ArrayLike], values: Mapping[str, ArrayLike]
+           ) -> tuple[NDArray[np.int64], dict[str, NDArray[np.float64]]]:
+    """Sum each of ``values`` by the combination of ``keys``.
+
+    Parameters
+    ----------
+    keys : sequence of array-like
+        Equal-length key columns (text, numbers, or integer codes with -1 for missing).
+    values : mapping of str to array-like
+        Columns to sum, as long as the keys.
+
+    Returns
+    -------
+    first : ndarray of int
+        Position of each group's first row (take the key columns from there).
+    sums : dict of str to ndarray
+        Each column's sum per group, in the order of ``first``.
+    """
+    group, first = group_of(keys)
+    inside = group >= 0
+    g = group[inside]
+    sums = {name: np.bincount(g, weights=np.nan_to_num(np.asarray(v, dtype=float)[inside]),
+                              minlength=len(first))
+            for name, v in values.items()}
+    return first, sums
