@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gisplan.catalogue import pipe_item
+from gisplan.grouping import as_frame
 from gisplan.layers import UNASSIGNED, Layers
 from gisplan.spatial import largest_share, split_lengths
 
@@ -95,13 +96,13 @@ def assign_to_areas(layers: Layers) -> Assignment:
     scope_pipe = (layers.pipes["action"] != "keep").to_numpy()[li]
     li, ai, length = li[scope_pipe], ai[scope_pipe], length[scope_pipe]
     ids = np.append(com["community_id"].to_numpy(dtype=object), UNASSIGNED)
-    rows = layers.pipes.iloc[li]
-    pieces = pd.DataFrame({
-        "pipe_id": rows["pipe_id"].to_numpy(dtype=object),
+    pipes = layers.pipes
+    pieces = as_frame({
+        "pipe_id": pipes["pipe_id"].to_numpy(dtype=object)[li],
         "community_id": ids[ai],
-        "network": rows["network"].to_numpy(dtype=object),
-        "diameter_mm": rows["diameter_mm"].to_numpy(),
-        "item": pipe_item(rows["network"], rows["diameter_mm"]).to_numpy(dtype=object),
+        "network": pipes["network"].to_numpy(dtype=object)[li],
+        "diameter_mm": pipes["diameter_mm"].to_numpy()[li],
+        "item": pipe_item(pipes["network"], pipes["diameter_mm"]).to_numpy(dtype=object)[li],
         "length_m": length,
     })
 

@@ -98,7 +98,7 @@ def pipe_item(network: pd.Series, diameter_mm: pd.Series) -> pd.Series:
     size = diameter_mm.iloc[first].astype("Int64").astype("string")
     code = "pipe:" + network.iloc[first].astype("string")
     text = code.where(size.isna(), code + ":" + size).to_numpy(dtype=object)
-    return pd.Series(text[pair], index=network.index, dtype=str)
+    return pd.Series(text[pair], index=network.index, dtype=object)
 
 
 def describe_items(codes: Iterable[str], catalogue: pd.DataFrame) -> pd.DataFrame:

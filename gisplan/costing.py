@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gisplan.catalogue import load_funding_sources
+from gisplan.grouping import group_of, sum_by
 
 AREA_KEYS = ["level", "area_id", "area_name"]
 
@@ -22,7 +23,10 @@ def funding_table(table: pd.DataFrame) -> pd.DataFrame:
     Follows the catalogue's ``funding`` column (the seed's 资金使用 rules).
     """
     priced = table[table["cost_cny"].notna() & table["funding"].notna()]
-    out = priced.groupby([*AREA_KEYS, "funding"], sort=False)["cost_cny"].sum().reset_index()
+    first, sums = sum_by([priced["level"], priced["area_id"], priced["funding"]],
+                         {"cost_cny": priced["cost_cny"]})
+    out = priced.iloc[first][[*AREA_KEYS, "funding"]].reset_index(drop=True)
+    out["cost_cny"] = sums["cost_cny"]
     names = load_funding_sources()["name_zh"]
     out.insert(4, "funding_name_zh", out["funding"].map(names))
     total = out.groupby(["level", "area_id"], sort=False)["cost_cny"].transform("sum")
@@ -40,19 +44,20 @@ def scenario_table(table: pd.DataFrame) -> pd.DataFrame:
         the number of items of each tier, per area.
     """
     priced = table[table["tier"].isin(["basic", "upgrade"]) & (table["quantity"] != 0)]
-    grouped = priced.groupby([*AREA_KEYS, "tier"], sort=False)
-    cost = grouped["cost_cny"].sum().unstack("tier", fill_value=0.0)
-    count = grouped["item"].count().unstack("tier", fill_value=0)
-    cost = cost.reindex(columns=["basic", "upgrade"], fill_value=0.0)
-    count = count.reindex(columns=["basic", "upgrade"], fill_value=0)
-    out = pd.DataFrame({
-        "cost_basic_cny": cost["basic"],
-        "cost_upgrade_cny": cost["upgrade"],
-        "cost_basic_and_upgrade_cny": cost["basic"] + cost["upgrade"],
-        "items_basic": count["basic"],
-        "items_upgrade": count["upgrade"],
-    })
-    return out.reset_index()
+    area, first = group_of([priced["level"], priced["area_id"]])
+    upgrade = (priced["tier"] == "upgrade").to_numpy()
+    cell = area * 2 + upgrade  # (area, tier) as one integer
+    size = 2 * len(first)
+    cost = np.bincount(cell, weights=np.nan_to_num(priced["cost_cny"].to_numpy(dtype=float)),
+                       minlength=size).reshape(-1, 2)
+    count = np.bincount(cell, minlength=size).reshape(-1, 2)
+    out = priced.iloc[first][AREA_KEYS].reset_index(drop=True)
+    out["cost_basic_cny"] = cost[:, 0]
+    out["cost_upgrade_cny"] = cost[:, 1]
+    out["cost_basic_and_upgrade_cny"] = cost[:, 0] + cost[:, 1]
+    out["items_basic"] = count[:, 0]
+    out["items_upgrade"] = count[:, 1]
+    return out
 
 
 def allocate_by_factors(table: pd.DataFrame, *, weights: Mapping[str, float],

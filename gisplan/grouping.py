@@ -54,7 +54,10 @@ def group_of(keys: Sequence[ArrayLike]) -> tuple[NDArray[np.int64], NDArray[np.i
     groups, _ = pd.factorize(combined[rows])
     group = np.full(n, -1, dtype=np.int64)
     group[rows] = groups
-    first = rows[np.unique(groups, return_index=True)[1]]
+    # Groups are numbered as they first appear: a row starts a group iff its number
+    # exceeds every number before it (no sort needed).
+    seen = np.maximum.accumulate(np.concatenate([[-1], groups[:-1]])) if len(groups) else groups
+    first = rows[groups > seen]
     return group, first
 
 
@@ -83,3 +86,18 @@ def sum_by(keys: Sequence[ArrayLike], values: Mapping[str, ArrayLike]
                               minlength=len(first))
             for name, v in values.items()}
     return first, sums
+
+
+def as_frame(columns: Mapping[str, ArrayLike]) -> pd.DataFrame:
+    """A DataFrame of ``columns`` with object arrays kept as they are.
+
+    pandas >= 3 turns an object array of text into Arrow strings on the way
+    in, and ``to_numpy(dtype=object)`` turns it back: ~30 ms per 700,000 rows
+    each way, paid at every step of the roll-up. Tables between steps keep
+    object columns; only the finished tables are converted (by whoever
+    writes them).
+    """
+    return pd.DataFrame({name: pd.Series(v, dtype=object, copy=False)
+                         if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for name, v in columns.items()})
+

@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from gisplan.assign import UNASSIGNED, Assignment, assign_to_areas
 from gisplan.catalogue import describe_items, load_metrics
 from gisplan.costing import allocate_by_factors, funding_table, reconcile, scenario_table
-from gisplan.grouping import sum_by
+from gisplan.grouping import as_frame, sum_by
 from gisplan.layers import Layers
 from gisplan.plan import ScopeSettings
 
@@ -189,7 +189,7 @@ def partial_facts(assignment: Assignment, catalogue: pd.DataFrame, *, settings: 
                         quantity_derived=standing.geometry.area.to_numpy()))
     if len(declared):
         parts += _declared_for_buildings(b, columns, home, declared)
-    return pd.DataFrame({col: np.concatenate([part[col] for part in parts])
+    return as_frame({col: np.concatenate([part[col] for part in parts])
                          for col in ["community_id", "item", *PARTIAL_COLUMNS]})
 
 
@@ -220,7 +220,7 @@ def sum_facts(facts: pd.DataFrame) -> pd.DataFrame:
     """Partial facts summed per (community, item); they can be summed again."""
     first, sums = sum_by([facts["community_id"], facts["item"]],
                          {col: facts[col] for col in PARTIAL_COLUMNS})
-    return pd.DataFrame({"community_id": facts["community_id"].to_numpy(dtype=object)[first],
+    return as_frame({"community_id": facts["community_id"].to_numpy(dtype=object)[first],
                          "item": facts["item"].to_numpy(dtype=object)[first], **sums})
 
 
@@ -254,7 +254,7 @@ def finish_facts(partial: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
     c = sums["has_c"] > 0
     derived = np.where(c, 0.0, sums["quantity_derived"])
     declared_q = np.where(c, sums["declared_c"], sums["declared_b"])
-    return pd.DataFrame({
+    return as_frame({
         "community_id": cid[first], "item": item[first],
         "quantity": derived + declared_q, "quantity_derived": derived,
         "quantity_declared": declared_q,
@@ -335,8 +335,9 @@ def roll_up(facts: pd.DataFrame, communities: pd.DataFrame, *, city_name: str,
     parts.append(("city", np.full(len(first), "city", dtype=object),
                   np.full(len(first), city_name, dtype=object), item_code[first], sums))
     code = np.concatenate([p[3] for p in parts])
-    out = pd.DataFrame({
-        "level": np.repeat([p[0] for p in parts], [len(p[1]) for p in parts]),
+    out = as_frame({
+        "level": np.repeat(np.array([p[0] for p in parts], dtype=object),
+                           [len(p[1]) for p in parts]),
         "area_id": np.concatenate([p[1] for p in parts]),
         "area_name": np.concatenate([p[2] for p in parts]),
         "item": np.asarray(items, dtype=object)[code],
@@ -401,14 +402,16 @@ def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | 
         np.where(mixed, 2, np.where(declared, 1, 0)),
         categories=["derived", "declared", "derived+declared"])
     table["cost_cny"] = table["quantity"] * table["unit_price_cny"]
-    table = table[TABLE_COLUMNS]
+    # Finished: the texts become strings, as pandas reads and compares them.
+    table = table[TABLE_COLUMNS].astype({"level": str, "item": str})
     if zones is not None:
         # Map each distinct area id once, not every row.
         codes, area_ids = pd.factorize(table["area_id"])
         zone_of = pd.Series(area_ids).map(zones).to_numpy(dtype=object)[codes]
         level = table["level"].to_numpy()
-        table["zone_id"] = np.where(level == "zone", table["area_id"].to_numpy(dtype=object),
-                                    np.where(level == "community", zone_of, None))
+        table["zone_id"] = pd.Series(np.where(
+            level == "zone", table["area_id"].to_numpy(dtype=object),
+            np.where(level == "community", zone_of, None)), index=table.index, dtype=object)
     reconciliation = None
     if layers.stated is not None:
         reconciliation = reconcile(table, layers.stated, layers.catalogue)
