@@ -29,6 +29,7 @@ from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
 from gisplan.assign import pipe_split
+from gisplan.grouping import group_of
 from gisplan.layers import Layers
 
 
@@ -62,11 +63,31 @@ class Zones:
     max_gap_m: float
 
 
-def community_pairs(geoms: np.ndarray, *, max_gap_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Positional pairs ``i < j`` of polygons within ``max_gap_m`` (touching included)."""
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=max_gap_m)
+def community_pairs(geoms: np.ndarray, *, max_gap_m: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positional pairs ``i < j`` of polygons within ``max_gap_m`` (touching included), and
+    the gap between each pair.
+
+    Candidates are the pairs whose bounding boxes, grown by the gap, meet; their
+    distances are measured once and serve as both the test and the gap. That is
+    3.5x faster at 20,000 communities than ``STRtree.query(predicate="dwithin")``,
+    which tests each candidate and leaves the distance to be measured again.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> squares = shapely.box([0, 110, 500], 0, [100, 210, 600], 100)
+    >>> [x.tolist() for x in community_pairs(squares, max_gap_m=30)]
+    [[0], [1], [10.0]]
+    """
+    x0, y0, x1, y1 = shapely.bounds(geoms).T
+    g = max_gap_m
+    left, right = shapely.STRtree(geoms).query(shapely.box(x0 - g, y0 - g, x1 + g, y1 + g))
     keep = left < right
-    return left[keep], right[keep]
+    left, right = left[keep], right[keep]
+    gaps = shapely.distance(geoms[left], geoms[right])
+    near = gaps <= max_gap_m
+    return left[near], right[near], gaps[near]
 
 
 def _households(layers: Layers) -> pd.Series:
@@ -130,8 +151,7 @@ def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
     com = com.reset_index(drop=True)
     ids = com["community_id"].to_numpy(dtype=object)
     geoms = np.asarray(com.geometry.array)
-    left, right = community_pairs(geoms, max_gap_m=gap)
-    gaps = shapely.distance(geoms[left], geoms[right])
+    left, right, gaps = community_pairs(geoms, max_gap_m=gap)
 
     barrier_of = np.full(len(left), None, dtype=object)
     barriers = layers.barriers
@@ -166,12 +186,13 @@ def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
 
     members = gpd.GeoDataFrame(frame[["zone_id"]], geometry=com.geometry.iloc[frame.index].values,
                                crs=com.crs)
-    grouped = frame.sort_values("community_id").groupby("zone_id")["community_id"]
+    listed = frame.sort_values("community_id").groupby("zone_id")["community_id"].agg(
+        [",".join, "size"])
     outlines = gpd.GeoDataFrame({
-        "zone_id": grouped.apply(",".join).index,
-        "community_ids": grouped.apply(",".join).to_numpy(),
-        "communities": grouped.size().to_numpy(),
-    }, geometry=_outlines(members, max_gap_m=gap).reindex(grouped.size().index).values,
+        "zone_id": listed.index,
+        "community_ids": listed["join"].to_numpy(),
+        "communities": listed["size"].to_numpy(),
+    }, geometry=_outlines(members, max_gap_m=gap).reindex(listed.index).values,
         crs=com.crs).sort_values("zone_id").reset_index(drop=True)
 
     a, b = ids[left], ids[right]
@@ -192,14 +213,18 @@ def _shared_pipes(layers: Layers, membership: pd.Series) -> pd.DataFrame:
     li, ai, length = pipe_split(layers)
     scope = (layers.pipes["action"] != "keep").to_numpy()[li] & (ai >= 0)
     li, ai, length = li[scope], ai[scope], length[scope]
-    pieces = pd.DataFrame({
-        "pipe": li,
-        "zone_id": layers.communities["community_id"].iloc[ai].map(membership).to_numpy(),
-        "network": layers.pipes["network"].to_numpy(dtype=object)[li],
-        "length_m": length,
-    }).dropna(subset=["zone_id"])
-    count = pieces.groupby(["pipe", "zone_id"])["length_m"].transform("size")
-    shared = pieces[count >= 2]
+    # Zones as codes per community, mapped once; then pieces per (pipe, zone) counted.
+    zone, zone_ids = pd.factorize(layers.communities["community_id"].map(membership))
+    zone = zone[ai]
+    group, _ = group_of([li, zone])
+    pieces_in_group = np.bincount(group[group >= 0], minlength=group.max(initial=-1) + 1)
+    shared = (group >= 0) & (pieces_in_group[np.maximum(group, 0)] >= 2)
+    shared = pd.DataFrame({
+        "pipe": li[shared],
+        "zone_id": np.asarray(zone_ids, dtype=object)[zone[shared]],
+        "network": layers.pipes["network"].to_numpy(dtype=object)[li[shared]],
+        "length_m": length[shared],
+    })
     out = shared.groupby(["zone_id", "network"]).agg(pipes=("pipe", "nunique"),
                                                      length_m=("length_m", "sum"))
     return out.reset_index()[cols]
