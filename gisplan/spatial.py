@@ -26,18 +26,6 @@ def _prepared(areas: NDArray) -> NDArray:
     return own
 
 
-def _pairs(geoms: NDArray, areas: NDArray, predicate: str = "intersects"
-           ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(geometry, area) index pairs for which ``predicate(area, geometry)`` holds.
-
-    ``areas`` must be prepared (:func:`_prepared`). Pairs come grouped by
-    geometry, in no set order of areas within a group.
-    """
-    left, right = shapely.STRtree(areas).query(geoms)
-    hit = getattr(shapely, predicate)(areas[right], geoms[left])
-    return left[hit], right[hit]
-
-
 def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     """For each geometry, the area that holds the largest share of it.
 
@@ -67,14 +55,15 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     if n == 0 or len(areas) == 0:
         return result
     areas = _prepared(areas)
-    left, right = _pairs(geoms, areas)
-    if len(left) == 0:
-        return result
-    # Most features lie inside one area: theirs, whatever else they touch.
+    left, right = shapely.STRtree(areas).query(geoms)
+    # Most features lie inside one area: theirs, whatever else they touch. Testing that
+    # on the bounding-box pairs first leaves the full test to the few others.
     inside = shapely.contains_properly(areas[right], geoms[left])
     result[left[inside]] = right[inside]
     rest = result[left] == -1
     left, right = left[rest], right[rest]
+    meets = shapely.intersects(areas[right], geoms[left])
+    left, right = left[meets], right[meets]
     # Of the rest, one that meets a single area is in it unless it merely touches it.
     single = np.bincount(left, minlength=n)[left] == 1
     if single.any():
