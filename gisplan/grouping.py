@@ -28,9 +28,13 @@ from numpy.typing import ArrayLike, NDArray
 def _codes(key: ArrayLike) -> tuple[NDArray[np.int64], int]:
     """Integer codes of ``key`` (-1 where missing) and how many distinct values it has.
 
-    An integer array is taken as codes already, negative meaning missing.
+    An integer array is taken as codes already, negative meaning missing; so are the
+    codes of a categorical.
     """
     key = np.asarray(key) if not isinstance(key, pd.Series | pd.Index) else key
+    if isinstance(key.dtype, pd.CategoricalDtype):  # coded already
+        codes = np.asarray(key.cat.codes if isinstance(key, pd.Series) else key.codes)
+        return codes.astype(np.int64), len(key.dtype.categories)
     if isinstance(key, np.ndarray) and np.issubdtype(key.dtype, np.integer):
         codes = key.astype(np.int64, copy=False)
         return np.where(codes < 0, -1, codes), int(codes.max(initial=-1)) + 1

@@ -172,9 +172,8 @@ def partial_facts(assignment: Assignment, catalogue: pd.DataFrame, *, settings: 
     """
     b = assignment.buildings
     columns = _building_columns(b, catalogue, settings=settings)
-    home = b["community_id"].to_numpy(dtype=object)
     # Per community, sorted by id: one bincount per column, item after item.
-    code, coms = pd.factorize(home, sort=True)
+    code, coms = pd.factorize(b["community_id"], sort=True)
     ok = code >= 0
     sums = [np.bincount(code[ok], weights=np.nan_to_num(v[ok]), minlength=len(coms))
             for v in columns.values()]
@@ -188,6 +187,7 @@ def partial_facts(assignment: Assignment, catalogue: pd.DataFrame, *, settings: 
     parts.append(_facts(standing["community_id"], "structures_area_m2",
                         quantity_derived=standing.geometry.area.to_numpy()))
     if len(declared):
+        home = b["community_id"].to_numpy(dtype=object)
         parts += _declared_for_buildings(b, columns, home, declared)
     return as_frame({col: np.concatenate([part[col] for part in parts])
                          for col in ["community_id", "item", *PARTIAL_COLUMNS]})

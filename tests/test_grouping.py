@@ -40,3 +40,9 @@ def test_missing_keys_drop_rows_and_empty_input_gives_no_groups():
 def test_as_frame_keeps_object_text_as_object():
     frame = as_frame({"id": np.array(["a", "b"], dtype=object), "n": np.array([1, 2])})
     assert frame["id"].dtype == object and frame["n"].dtype == np.int64
+
+
+def test_categorical_keys_group_by_their_codes():
+    key = pd.Series(pd.Categorical(["y", None, "x", "y"], categories=["x", "y", "z"]))
+    first, sums = sum_by([key], {"v": [1.0, 2.0, 4.0, 8.0]})
+    assert first.tolist() == [0, 2] and sums["v"].tolist() == [9.0, 4.0]
