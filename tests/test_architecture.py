@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 CORE = ["gisplan.plan", "gisplan.io", "gisplan.schema", "gisplan.layers", "gisplan.catalogue",
-        "gisplan.spatial", "gisplan.assign", "gisplan.scope", "gisplan.costing",
-        "gisplan.zones", "gisplan.partition"]
+        "gisplan.spatial", "gisplan.grouping", "gisplan.assign", "gisplan.scope",
+        "gisplan.costing", "gisplan.zones", "gisplan.partition"]
 OUTPUTS = ["gisplan.cli", "gisplan.tables", "gisplan.export", "gisplan.webmap",
            "gisplan.packages", "gisplan.dxf", "gisplan.shapefile", "gisplan.review",
            "gisplan.review_map", "gisplan.diff", "gisplan.report_page", "gisplan.distributed",
