@@ -288,8 +288,28 @@ def _zone_of(communities: pd.DataFrame, zones: pd.Series | None) -> pd.Series:
     return communities["community_id"].map(zones).astype(object)
 
 
+def _places(order: NDArray) -> NDArray[np.int64]:
+    """Each element's place in ``order`` (a permutation, e.g. from ``argsort``)."""
+    place = np.empty(len(order), dtype=np.int64)
+    place[order] = np.arange(len(order))
+    return place
+
+
+def _text_rank(texts: NDArray) -> NDArray[np.int64]:
+    """Each text's place in text order (the texts are distinct)."""
+    return _places(np.argsort(texts, kind="stable"))
+
+
+def _item_rank(items: NDArray, catalogue: pd.DataFrame) -> NDArray[np.int64]:
+    """Place of each item code in catalogue order: metrics first, then the catalogue, then
+    other codes (pipe sizes the catalogue lacks) in text order."""
+    known = pd.Index(list(load_metrics().index) + list(catalogue.index))
+    rank = known.get_indexer(items)
+    return _places(np.lexsort((_text_rank(items), np.where(rank < 0, len(known), rank))))
+
+
 def roll_up(facts: pd.DataFrame, communities: pd.DataFrame, *, city_name: str,
-            zones: pd.Series | None = None) -> pd.DataFrame:
+            catalogue: pd.DataFrame, zones: pd.Series | None = None) -> pd.DataFrame:
     """Sum community facts to streets, zones and the city.
 
     Parameters
@@ -300,67 +320,76 @@ def roll_up(facts: pd.DataFrame, communities: pd.DataFrame, *, city_name: str,
         ``community_id``, ``name``, ``street``.
     city_name : str, keyword-only
         Name of the city-level area (the plan's name).
+    catalogue : DataFrame, keyword-only
+        Orders the items of each area.
     zones : Series, optional, keyword-only
-        ``zone_id`` by ``community_id``; adds the ``zone`` level.
+        ``zone_id`` by ``community_id``; adds the ``zone`` level and a ``zone_id`` column.
+
+    Returns
+    -------
+    DataFrame
+        ``level``, ``area_id``, ``area_name``, ``item`` and the quantities, ordered by
+        level (``LEVELS``), area id, then item in catalogue order.
     """
     value_cols = ["quantity", "quantity_derived", "quantity_declared", "derived_overridden"]
     ids = communities["community_id"].to_numpy(dtype=object)
     n = len(ids)
     # One "communities" row per community, then the facts; community and item as codes
-    # once, so every level below groups integers.
+    # once, so every level below groups and sorts integers, not texts.
     cid = np.concatenate([ids, facts["community_id"].to_numpy(dtype=object)])
     item_code, items = pd.factorize(np.concatenate(
         [np.full(n, "communities", dtype=object), facts["item"].to_numpy(dtype=object)]))
+    items = np.asarray(items, dtype=object)
     values = {c: np.concatenate([np.full(n, 1.0 if c in ("quantity", "quantity_derived")
                                          else 0.0), facts[c].to_numpy(dtype=float)])
               for c in value_cols}
     pos = pd.Index(ids).get_indexer(cid)
     inside = cid != UNASSIGNED
-    names = np.append(communities["name"].to_numpy(dtype=object), None)[pos]
+    zone_of = _zone_of(communities, zones).to_numpy(dtype=object)
+    # level, area ids, names, area rank (text order within the level), item codes, values,
+    # zone ids
+    rest = ~inside
     parts = [
-        ("community", cid[inside], names[inside], item_code[inside],
-         {c: v[inside] for c, v in values.items()}),
-        ("unassigned", np.full((~inside).sum(), UNASSIGNED, dtype=object),
-         np.full((~inside).sum(), "未归属", dtype=object), item_code[~inside],
-         {c: v[~inside] for c, v in values.items()}),
+        (0, cid[inside], np.append(communities["name"].to_numpy(dtype=object), None)[pos][inside],
+         np.append(_text_rank(ids), n)[pos][inside], item_code[inside],
+         {c: v[inside] for c, v in values.items()}, np.append(zone_of, None)[pos][inside]),
+        (1, np.full(rest.sum(), UNASSIGNED, dtype=object),
+         np.full(rest.sum(), "未归属", dtype=object), np.zeros(rest.sum(), dtype=np.int64),
+         item_code[rest], {c: v[rest] for c, v in values.items()},
+         np.full(rest.sum(), None, dtype=object)),
     ]
-    for level, per_community in (("street", communities["street"]),
-                                 ("zone", _zone_of(communities, zones))):
+    for level, per_community in ((2, communities["street"]), (3, pd.Series(zone_of))):
         code, labels = pd.factorize(per_community)
+        labels = np.asarray(labels, dtype=object)
         area = np.where(inside & (pos >= 0), np.append(code, -1)[pos], -1)
         first, sums = sum_by([area, item_code], values)
-        label = np.asarray(labels, dtype=object)[area[first]]
-        parts.append((level, label, label, item_code[first], sums))
+        label = labels[area[first]]
+        parts.append((level, label, label, _text_rank(labels)[area[first]], item_code[first],
+                      sums, label if level == 3 else np.full(len(first), None, dtype=object)))
     first, sums = sum_by([item_code], values)
-    parts.append(("city", np.full(len(first), "city", dtype=object),
-                  np.full(len(first), city_name, dtype=object), item_code[first], sums))
-    code = np.concatenate([p[3] for p in parts])
-    out = as_frame({
-        "level": np.repeat(np.array([p[0] for p in parts], dtype=object),
-                           [len(p[1]) for p in parts]),
-        "area_id": np.concatenate([p[1] for p in parts]),
-        "area_name": np.concatenate([p[2] for p in parts]),
-        "item": np.asarray(items, dtype=object)[code],
-        **{c: np.concatenate([p[4][c] for p in parts]) for c in value_cols},
-    })
-    metric = np.asarray(pd.Index(items).isin(load_metrics().index))[code]
-    keep = (np.abs(out[value_cols].to_numpy()).sum(axis=1) > 0) | metric
-    keep &= (out["level"] != "unassigned").to_numpy() | (out["quantity"] != 0).to_numpy()
-    return out[keep]
+    k = len(first)
+    parts.append((4, np.full(k, "city", dtype=object), np.full(k, city_name, dtype=object),
+                  np.zeros(k, dtype=np.int64), item_code[first], sums,
+                  np.full(k, None, dtype=object)))
 
+    def stacked(i: int) -> NDArray:
+        return np.concatenate([p[i] for p in parts])
 
-def _order(table: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Rows by level, area id, then item in catalogue order (metrics first; other codes,
-    such as pipe sizes the catalogue lacks, after it in text order)."""
-    known = pd.Index(list(load_metrics().index) + list(catalogue.index))
-    # Sorting the few distinct texts, then integer keys, is much faster than sorting rows.
-    items, item_texts = pd.factorize(table["item"], sort=True)
-    rank = known.get_indexer(item_texts)
-    rank = np.where(rank < 0, len(known), rank)[items]
-    areas = pd.factorize(table["area_id"], sort=True)[0]
-    levels, level_texts = pd.factorize(table["level"])
-    levels = pd.Index(LEVELS).get_indexer(level_texts)[levels]
-    return table.iloc[np.lexsort((items, rank, areas, levels))]
+    level = np.repeat(np.array([p[0] for p in parts]), [len(p[1]) for p in parts])
+    code = stacked(4)
+    quantities = {c: np.concatenate([p[5][c] for p in parts]) for c in value_cols}
+    metric = pd.Index(items).isin(load_metrics().index)[code]
+    keep = (np.abs(np.column_stack(list(quantities.values()))).sum(axis=1) > 0) | metric
+    keep &= (level != 1) | (quantities["quantity"] != 0)
+    order = np.flatnonzero(keep)
+    order = order[np.lexsort((_item_rank(items, catalogue)[code[order]],
+                              stacked(3)[order], level[order]))]
+    out = {"level": np.array(LEVELS, dtype=object)[level[order]],
+           "area_id": stacked(1)[order], "area_name": stacked(2)[order],
+           "item": items[code[order]], **{c: v[order] for c, v in quantities.items()}}
+    if zones is not None:
+        out["zone_id"] = stacked(6)[order]
+    return as_frame(out)
 
 
 def compute_scope(layers: Layers, *, zones: pd.Series | None = None) -> Scope:
@@ -389,10 +418,10 @@ def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | 
     Reads only the plan, catalogue, communities and stated table of ``layers``
     (feature layers may be empty, as in the dask engine).
     """
-    table = roll_up(facts, layers.communities, city_name=layers.plan.name, zones=zones)
-    # Order the slim table first; item texts repeat, so they join as categories (cheap to
-    # take and concatenate; written to CSV and Excel as the same text).
-    table = _order(table, layers.catalogue).reset_index(drop=True)
+    table = roll_up(facts, layers.communities, city_name=layers.plan.name,
+                    catalogue=layers.catalogue, zones=zones)
+    # Item texts repeat, so they join as categories (cheap to take and concatenate;
+    # written to CSV and Excel as the same text).
     items = describe_items(table["item"].unique(), layers.catalogue)
     texts = [c for c in items.columns if c != "unit_price_cny"]
     table = table.join(items.astype(dict.fromkeys(texts, "category")), on="item")
@@ -403,15 +432,8 @@ def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | 
         categories=["derived", "declared", "derived+declared"])
     table["cost_cny"] = table["quantity"] * table["unit_price_cny"]
     # Finished: the texts become strings, as pandas reads and compares them.
-    table = table[TABLE_COLUMNS].astype({"level": str, "item": str})
-    if zones is not None:
-        # Map each distinct area id once, not every row.
-        codes, area_ids = pd.factorize(table["area_id"])
-        zone_of = pd.Series(area_ids).map(zones).to_numpy(dtype=object)[codes]
-        level = table["level"].to_numpy()
-        table["zone_id"] = pd.Series(np.where(
-            level == "zone", table["area_id"].to_numpy(dtype=object),
-            np.where(level == "community", zone_of, None)), index=table.index, dtype=object)
+    table = table[TABLE_COLUMNS + (["zone_id"] if zones is not None else [])].astype(
+        {"level": str, "item": str})
     reconciliation = None
     if layers.stated is not None:
         reconciliation = reconcile(table, layers.stated, layers.catalogue)
