@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gisplan.catalogue import load_funding_sources
-from gisplan.grouping import group_of, sum_by
+from gisplan.grouping import group_of, sum_by, sum_in_groups
 
 AREA_KEYS = ["level", "area_id", "area_name"]
 
@@ -48,9 +48,12 @@ def scenario_table(table: pd.DataFrame) -> pd.DataFrame:
     upgrade = (priced["tier"] == "upgrade").to_numpy()
     cell = area * 2 + upgrade  # (area, tier) as one integer
     size = 2 * len(first)
-    cost = np.bincount(cell, weights=np.nan_to_num(priced["cost_cny"].to_numpy(dtype=float)),
-                       minlength=size).reshape(-1, 2)
-    count = np.bincount(cell, minlength=size).reshape(-1, 2)
+    summed = sum_in_groups(cell, {"cost": priced["cost_cny"], "count": np.ones(len(cell))})
+    cost, count = np.zeros(size), np.zeros(size, dtype=np.int64)
+    present = np.unique(cell)  # the cells that have rows, in the order of the sums
+    cost[present] = summed["cost"]
+    count[present] = summed["count"]
+    cost, count = cost.reshape(-1, 2), count.reshape(-1, 2)
     out = priced.iloc[first][AREA_KEYS].reset_index(drop=True)
     out["cost_basic_cny"] = cost[:, 0]
     out["cost_upgrade_cny"] = cost[:, 1]

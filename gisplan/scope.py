@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from gisplan.assign import UNASSIGNED, Assignment, assign_to_areas
 from gisplan.catalogue import describe_items, load_metrics
 from gisplan.costing import allocate_by_factors, funding_table, reconcile, scenario_table
-from gisplan.grouping import as_frame, sum_by
+from gisplan.grouping import as_frame, sum_by, sum_in_groups
 from gisplan.layers import Layers
 from gisplan.plan import ScopeSettings
 
@@ -174,12 +174,11 @@ def partial_facts(assignment: Assignment, catalogue: pd.DataFrame, *, settings: 
     columns = _building_columns(b, catalogue, settings=settings)
     # Per community, sorted by id: one bincount per column, item after item.
     code, coms = pd.factorize(b["community_id"], sort=True)
-    ok = code >= 0
-    sums = [np.bincount(code[ok], weights=np.nan_to_num(v[ok]), minlength=len(coms))
-            for v in columns.values()]
-    parts = [_facts(np.tile(np.asarray(coms, dtype=object), len(columns)),
+    coms = np.asarray(coms, dtype=object)  # each has buildings: factorize saw it
+    sums = sum_in_groups(code, columns)
+    parts = [_facts(np.tile(coms, len(columns)),
                     np.repeat(np.array(list(columns), dtype=object), len(coms)),
-                    quantity_derived=np.concatenate(sums) if sums else [])]
+                    quantity_derived=np.concatenate(list(sums.values())) if sums else [])]
     parts.append(_summed(assignment.pipe_pieces, "length_m"))
     parts.append(_summed(assignment.facilities, "quantity"))
     st = assignment.structures

@@ -46,3 +46,9 @@ def test_categorical_keys_group_by_their_codes():
     key = pd.Series(pd.Categorical(["y", None, "x", "y"], categories=["x", "y", "z"]))
     first, sums = sum_by([key], {"v": [1.0, 2.0, 4.0, 8.0]})
     assert first.tolist() == [0, 2] and sums["v"].tolist() == [9.0, 4.0]
+
+
+def test_sums_are_compensated_like_pandas():
+    # Ten times 0.1 is 0.9999999999999999 summed naively (np.bincount); planners see 1.0.
+    first, sums = sum_by([np.zeros(10, dtype=np.int64)], {"v": np.full(10, 0.1)})
+    assert sums["v"].tolist() == [1.0]
