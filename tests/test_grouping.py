@@ -50,5 +50,5 @@ def test_categorical_keys_group_by_their_codes():
 
 def test_sums_are_compensated_like_pandas():
     # Ten times 0.1 is 0.9999999999999999 summed naively (np.bincount); planners see 1.0.
-    first, sums = sum_by([np.zeros(10, dtype=np.int64)], {"v": np.full(10, 0.1)})
+    _, sums = sum_by([np.zeros(10, dtype=np.int64)], {"v": np.full(10, 0.1)})
     assert sums["v"].tolist() == [1.0]
