@@ -12,7 +12,7 @@ there are few of them (N/50), and every partition needs all of them.
 runs, in one task per partition on a ``dask.distributed`` cluster:
 validation of the partition (columns, geometry, CRS, and the checks against
 the communities, which are broadcast to every worker), assignment against
-*all* communities and :func:`gisplan.scope.partial_facts`. A building or pipe
+*all* communities and :func:`gisplan.facts.partial_facts`. A building or pipe
 lives in exactly one partition and is split against every community there,
 so a feature crossing a partition or community border is counted once. The
 partial facts are additive: a tree of tasks sums them on the cluster, and the
@@ -63,8 +63,9 @@ from gisplan.partition import (  # noqa: F401  (re-exported: the engine's data l
 from gisplan.plan import LAYER_NAMES, LayerSource, Plan, read_plan
 from gisplan.report import Problem, Report
 from gisplan.schema import SCHEMAS, check_columns
-from gisplan.scope import PARTIAL_COLUMNS, Scope, finish_facts, partial_facts, scope_from_facts
-from gisplan.scope import sum_facts as _sum_facts
+from gisplan.facts import PARTIAL_COLUMNS, finish_facts, partial_facts
+from gisplan.facts import sum_facts as _sum_facts
+from gisplan.scope import Scope, scope_from_facts
 from gisplan.zones import Zones, detect_zones
 
 FAN_IN = 8  # partial-fact frames summed per reduction task

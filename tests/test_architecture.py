@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 CORE = ["gisplan.plan", "gisplan.io", "gisplan.schema", "gisplan.layers", "gisplan.catalogue",
-        "gisplan.spatial", "gisplan.grouping", "gisplan.assign", "gisplan.scope",
+        "gisplan.spatial", "gisplan.grouping", "gisplan.assign", "gisplan.facts", "gisplan.scope",
         "gisplan.costing", "gisplan.zones", "gisplan.partition"]
 OUTPUTS = ["gisplan.cli", "gisplan.tables", "gisplan.export", "gisplan.webmap",
            "gisplan.packages", "gisplan.dxf", "gisplan.shapefile", "gisplan.review",
