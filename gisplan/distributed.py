@@ -41,6 +41,8 @@ import pandas as pd
 
 from gisplan.assign import Assignment, assign_to_areas
 from gisplan.errors import GisplanError, LayerReadError, ValidationError
+from gisplan.facts import PARTIAL_COLUMNS, finish_facts, partial_facts
+from gisplan.facts import sum_facts as _sum_facts
 from gisplan.io import PARQUET_SUFFIXES, Engine, read_vector
 from gisplan.layers import (
     UNASSIGNED,
@@ -63,8 +65,6 @@ from gisplan.partition import (  # noqa: F401  (re-exported: the engine's data l
 from gisplan.plan import LAYER_NAMES, LayerSource, Plan, read_plan
 from gisplan.report import Problem, Report
 from gisplan.schema import SCHEMAS, check_columns
-from gisplan.facts import PARTIAL_COLUMNS, finish_facts, partial_facts
-from gisplan.facts import sum_facts as _sum_facts
 from gisplan.scope import Scope, scope_from_facts
 from gisplan.zones import Zones, detect_zones
 
