@@ -26,6 +26,14 @@ def _prepared(areas: NDArray) -> NDArray:
     return own
 
 
+def _share(geoms: NDArray, areas: NDArray) -> NDArray[np.float64]:
+    """How much of each geometry lies in its area: area, length, or 1 for a point."""
+    pieces = shapely.intersection(geoms, areas)
+    dim = shapely.get_dimensions(geoms)
+    return np.where(dim == 2, shapely.area(pieces),
+                    np.where(dim == 1, shapely.length(pieces), 1.0))
+
+
 def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     """For each geometry, the area that holds the largest share of it.
 
@@ -71,6 +79,11 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
         touch = np.zeros(len(ls), dtype=bool)
         extended = shapely.get_dimensions(geoms[ls]) > 0
         touch[extended] = shapely.touches(areas[rs[extended]], geoms[ls[extended]])
+        # Touching is not lying in it, but a line running along the boundary has a share
+        # (its length there), as split_lengths counts it: measured like the shared case.
+        t = np.flatnonzero(touch)
+        if len(t):
+            touch[t[_share(geoms[ls[t]], areas[rs[t]]) > 0]] = False
         result[ls[~touch]] = rs[~touch]
     left, right = left[~single], right[~single]
     if len(left) == 0:
@@ -84,10 +97,7 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     todo = ~covered & (result[left] == -1)
     if todo.any():
         lt, rt = left[todo], right[todo]
-        pieces = shapely.intersection(geoms[lt], areas[rt])
-        dim = shapely.get_dimensions(geoms[lt])
-        share = np.where(dim == 2, shapely.area(pieces),
-                         np.where(dim == 1, shapely.length(pieces), 1.0))
+        share = _share(geoms[lt], areas[rt])
         # Sort by geometry, then largest share, then area index: first row wins.
         order = np.lexsort((rt, -share, lt))
         lt, rt, share = lt[order], rt[order], share[order]

@@ -1,0 +1,88 @@
+"""gisplan.spatial: the fast paths agree with plain shapely, case by case and at random."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gisplan.spatial import largest_share, split_lengths
+
+# Two squares sharing the border x = 10, a third apart.
+AREAS = shapely.box([0, 10, 30], 0, [10, 20, 40], 10)
+
+
+def reference_share(geom, areas) -> int:
+    """The rule of largest_share, one geometry at a time with plain shapely."""
+    dim = shapely.get_dimensions(geom)
+    if dim == 0:
+        hits = [i for i, a in enumerate(areas) if a.covers(geom)]
+        return hits[0] if hits else -1
+    covering = [i for i, a in enumerate(areas) if a.covers(geom)]
+    if covering:
+        return covering[0]
+    measure = shapely.area if dim == 2 else shapely.length
+    shares = [float(measure(a.intersection(geom))) for a in areas]
+    best = max(shares)
+    return shares.index(best) if best > 0 else -1
+
+
+def test_hand_made_cases():
+    geoms = np.array([
+        shapely.Point(5, 5),                 # inside the first
+        shapely.Point(10, 5),                # on the shared border: the first listed
+        shapely.box(20, 2, 25, 4),           # touches the second (x = 20) from outside
+        shapely.box(4, 2, 10, 4),            # inside the first, touching the border
+        shapely.box(7, 2, 11, 4),            # 3 in the first, 1 in the second
+        shapely.box(8, 2, 12, 4),            # split evenly: the first listed
+        shapely.box(50, 0, 60, 10),          # in none
+        shapely.LineString([(9, 1), (30, 1)]),  # 1 in the first, 10 in the second
+    ])
+    assert largest_share(geoms, AREAS).tolist() == [0, 0, -1, 0, 0, 0, -1, 1]
+
+
+def test_listing_order_breaks_ties_whatever_the_tree_returns():
+    areas = AREAS[::-1]  # the shared border now lies between areas 1 and 2
+    geoms = np.array([shapely.Point(10, 5), shapely.box(8, 2, 12, 4)])
+    assert largest_share(geoms, areas).tolist() == [1, 1]
+
+
+def test_a_line_along_the_shared_border_goes_to_the_first_area_only():
+    line = np.array([shapely.LineString([(10, 0), (10, 10)])])
+    li, ai, ln = split_lengths(line, AREAS)
+    assert list(zip(li.tolist(), ai.tolist(), ln.tolist(), strict=True)) == [(0, 0, 10.0)]
+
+
+boxes = st.tuples(st.integers(-5, 45), st.integers(-5, 15), st.integers(1, 15),
+                  st.integers(1, 15))
+points = st.tuples(st.integers(-5, 45), st.integers(-5, 15))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(boxes, min_size=1, max_size=12), st.lists(points, max_size=6),
+       st.lists(st.tuples(points, points), max_size=6))
+def test_largest_share_matches_plain_shapely(polys, pts, segs):
+    geoms = np.array(
+        [shapely.box(x, y, x + w, y + h) for x, y, w, h in polys]
+        + [shapely.Point(x, y) for x, y in pts]
+        + [shapely.LineString([a, b]) for a, b in segs if a != b], dtype=object)
+    want = [reference_share(g, AREAS) for g in geoms]
+    assert largest_share(geoms, AREAS).tolist() == want
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(points, points, points), min_size=1, max_size=10))
+def test_split_lengths_add_up_and_match_each_intersection(paths):
+    lines = np.array([shapely.LineString(p) for p in paths], dtype=object)
+    # A pipe doubling back on itself counts its whole length; an intersection would merge
+    # the overlap, so only simple lines are compared with intersections below.
+    li, ai, ln = split_lengths(lines, AREAS)
+    np.testing.assert_allclose(np.bincount(li, weights=ln, minlength=len(lines)),
+                               shapely.length(lines), atol=1e-9)
+    inside = (ai >= 0) & shapely.is_simple(lines[li])
+    # Each piece is the line's part in that area, less any border stretch counted already.
+    cut = shapely.length(shapely.intersection(lines[li[inside]], AREAS[ai[inside]]))
+    assert (ln[inside] <= cut + 1e-9).all()
+    crosses_border = shapely.intersects(lines[li[inside]], shapely.LineString([(10, 0), (10, 10)]))
+    np.testing.assert_allclose(ln[inside][~crosses_border], cut[~crosses_border])
