@@ -218,12 +218,12 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
     pairs = left < right
     left, right = left[pairs], right[pairs]
     overlap = shapely.area(shapely.intersection(areas[left], areas[right]))
-    for a, b, area in zip(left, right, overlap, strict=True):
-        if area > plan.scope.sliver_m2:
-            report.add("error", "communities", "overlapping_communities",
-                       f"overlaps community '{com['community_id'].iat[b]}' by {area:,.1f} m²; "
-                       f"more than the {plan.scope.sliver_m2:g} m² sliver allowed, what lies in "
-                       "it would count twice", feature_id=com["community_id"].iat[a])
+    big = overlap > plan.scope.sliver_m2
+    for a, b, area in zip(left[big], right[big], overlap[big], strict=True):
+        report.add("error", "communities", "overlapping_communities",
+                   f"overlaps community '{com['community_id'].iat[b]}' by {area:,.1f} m²; "
+                   f"more than the {plan.scope.sliver_m2:g} m² sliver allowed, what lies in "
+                   "it would count twice", feature_id=com["community_id"].iat[a])
     ids = pd.Index(com["community_id"])
     labels = np.append(ids.to_numpy(dtype=object), UNASSIGNED)  # position -1: none
     geo_community = pipe_split = None

@@ -77,8 +77,13 @@ def largest_share(geoms: NDArray, areas: NDArray) -> NDArray[np.int64]:
     if single.any():
         ls, rs = left[single], right[single]
         touch = np.zeros(len(ls), dtype=bool)
-        extended = shapely.get_dimensions(geoms[ls]) > 0
-        touch[extended] = shapely.touches(areas[rs[extended]], geoms[ls[extended]])
+        # A vertex strictly inside the area settles it (interiors meet); only features
+        # with none need the full touches test.
+        ext = np.flatnonzero(shapely.get_dimensions(geoms[ls]) > 0)
+        xy, which = shapely.get_coordinates(geoms[ls[ext]], return_index=True)
+        inner = shapely.contains_xy(areas[rs[ext]][which], xy[:, 0], xy[:, 1])
+        ext = ext[np.bincount(which, weights=inner, minlength=len(ext)) == 0]
+        touch[ext] = shapely.touches(areas[rs[ext]], geoms[ls[ext]])
         # Touching is not lying in it, but a line running along the boundary has a share
         # (its length there), as split_lengths counts it: measured like the shared case.
         t = np.flatnonzero(touch)
@@ -132,11 +137,9 @@ def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDA
     areas = _prepared(areas)
     left, right = shapely.STRtree(areas).query(lines) if len(areas) else (
         np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
-    # Covered lines are whole; of the rest, only those that meet the area are cut.
+    # Covered lines are whole; the rest are cut (a pair that does not meet gives an empty
+    # piece, dropped below; testing first would cost more than the few empty cuts).
     covered = shapely.covers(areas[right], lines[left])
-    meets = covered.copy()
-    meets[~covered] = shapely.intersects(areas[right[~covered]], lines[left[~covered]])
-    left, right, covered = left[meets], right[meets], covered[meets]
     length = np.empty(len(left))
     length[covered] = total[left[covered]]
     cut = ~covered
