@@ -84,13 +84,13 @@ def assign_to_areas(layers: Layers) -> Assignment:
     >>> a.pipe_pieces.groupby("pipe_id")["length_m"].sum()   # doctest: +SKIP
     """
     com = layers.communities
-    buildings = layers.buildings.copy()
     geo = layers.geo_community.to_numpy(dtype=object)
-    if "community_id" in buildings:
-        given = buildings["community_id"].astype(object)
-        buildings["community_id"] = given.where(given.notna(), pd.Series(geo, index=given.index))
-    else:
-        buildings["community_id"] = geo
+    if "community_id" in layers.buildings:
+        given = layers.buildings["community_id"].to_numpy(dtype=object)
+        geo = np.where(pd.isna(given), geo, given)
+    # assign() copies lazily (pandas copy-on-write): the 10^6 geometries are not copied.
+    buildings = layers.buildings.assign(community_id=pd.Series(geo, index=layers.buildings.index,
+                                                               dtype=object))
 
     li, ai, length = pipe_split(layers)
     scope_pipe = (layers.pipes["action"] != "keep").to_numpy()[li]
@@ -106,8 +106,8 @@ def assign_to_areas(layers: Layers) -> Assignment:
         "length_m": length,
     })
 
-    facilities = layers.facilities.copy()
-    facilities["community_id"] = _home(facilities, com, layers.point_homes.get("facilities"))
+    facilities = layers.facilities.assign(community_id=_home(
+        layers.facilities, com, layers.point_homes.get("facilities")))
     is_area = facilities.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     by_area = layers.catalogue["unit"].reindex(facilities["item"]).to_numpy() == "㎡"
     default = np.where(is_area & by_area, facilities.geometry.area.to_numpy(), 1.0)
@@ -115,7 +115,7 @@ def assign_to_areas(layers: Layers) -> Assignment:
     given = pd.to_numeric(pd.Series(given, index=facilities.index), errors="coerce")
     facilities["quantity"] = given.fillna(pd.Series(default, index=facilities.index))
 
-    structures = layers.structures.copy()
-    structures["community_id"] = _home(structures, com, layers.point_homes.get("structures"))
+    structures = layers.structures.assign(community_id=_home(
+        layers.structures, com, layers.point_homes.get("structures")))
     return Assignment(buildings=buildings, pipe_pieces=pieces, facilities=facilities,
                       structures=structures)

@@ -22,7 +22,9 @@ def funding_table(table: pd.DataFrame) -> pd.DataFrame:
 
     Follows the catalogue's ``funding`` column (the seed's 资金使用 rules).
     """
-    priced = table[table["cost_cny"].notna() & table["funding"].notna()]
+    # Take the few columns needed before filtering: the table has 18.
+    priced = table[[*AREA_KEYS, "funding", "cost_cny"]]
+    priced = priced[priced["cost_cny"].notna() & priced["funding"].notna()]
     first, sums = sum_by([priced["level"], priced["area_id"], priced["funding"]],
                          {"cost_cny": priced["cost_cny"]})
     out = priced.iloc[first][[*AREA_KEYS, "funding"]].reset_index(drop=True)
@@ -43,7 +45,8 @@ def scenario_table(table: pd.DataFrame) -> pd.DataFrame:
         ``cost_basic_cny``, ``cost_upgrade_cny``, ``cost_basic_and_upgrade_cny`` and
         the number of items of each tier, per area.
     """
-    priced = table[table["tier"].isin(["basic", "upgrade"]) & (table["quantity"] != 0)]
+    priced = table[[*AREA_KEYS, "tier", "quantity", "cost_cny"]]
+    priced = priced[priced["tier"].isin(["basic", "upgrade"]) & (priced["quantity"] != 0)]
     area, first = group_of([priced["level"], priced["area_id"]])
     upgrade = (priced["tier"] == "upgrade").to_numpy()
     cell = area * 2 + upgrade  # (area, tier) as one integer
@@ -81,9 +84,9 @@ def allocate_by_factors(table: pd.DataFrame, *, weights: Mapping[str, float],
     >>> r["allocation_cny"].tolist()
     [62.5, 37.5]
     """
-    com = table[table["level"] == "community"]
     factors = [f for f, w in weights.items() if w > 0]
-    com = com[com["item"].isin(factors)]
+    com = table[["level", "area_id", "area_name", "item", "quantity"]]
+    com = com[(com["level"] == "community") & com["item"].isin(factors)]
     x = com.groupby(["area_id", "area_name", "item"], sort=False)["quantity"].sum().unstack(
         "item")
     x = x.reindex(columns=factors).fillna(0.0)
