@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.typing import ArrayLike, NDArray
 
 
@@ -113,4 +114,26 @@ def as_frame(columns: Mapping[str, ArrayLike]) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(v, dtype=object, copy=False)
                          if isinstance(v, np.ndarray) and v.dtype == object else v
                          for name, v in columns.items()})
+
+
+#: pandas' own dtype for text (Arrow-backed ``str`` from pandas 3; object before).
+TEXT = pd.Series([], dtype=str).dtype
+
+
+def text_column(codes: NDArray[np.integer], texts: ArrayLike) -> pd.api.extensions.ExtensionArray:
+    """``texts[codes]`` as pandas' text dtype, taken in Arrow.
+
+    Converting 733,646 Python strings to Arrow costs ~30 ms; taking from the few
+    distinct texts in Arrow costs ~3 ms.
+
+    Examples
+    --------
+    >>> list(text_column(np.array([1, 0, 1]), ["a", "b"]))
+    ['b', 'a', 'b']
+    """
+    texts = np.asarray(texts, dtype=object)
+    if isinstance(TEXT, pd.StringDtype) and TEXT.storage == "pyarrow":
+        taken = pa.array(texts, pa.large_string()).take(pa.array(np.asarray(codes)))
+        return pd.array(taken, dtype=TEXT)
+    return pd.array(texts[codes], dtype=TEXT)
 

@@ -37,7 +37,7 @@ from gisplan.facts import (
     partial_facts,
     sum_facts,
 )
-from gisplan.grouping import as_frame, sum_by
+from gisplan.grouping import as_frame, sum_by, text_column
 from gisplan.layers import Layers
 
 __all__ = ["LEVELS", "PARTIAL_COLUMNS", "TABLE_COLUMNS", "Scope", "building_quantities",
@@ -181,9 +181,9 @@ def roll_up(facts: pd.DataFrame, communities: pd.DataFrame, *, city_name: str,
     order = np.flatnonzero(keep)
     order = order[np.lexsort((_item_rank(items, catalogue)[code[order]],
                               stacked(3)[order], level[order]))]
-    out = {"level": np.array(LEVELS, dtype=object)[level[order]],
+    out = {"level": text_column(level[order], LEVELS),
            "area_id": stacked(1)[order], "area_name": stacked(2)[order],
-           "item": items[code[order]], **{c: v[order] for c, v in quantities.items()}}
+           "item": text_column(code[order], items), **{c: v[order] for c, v in quantities.items()}}
     if zones is not None:
         out["zone_id"] = stacked(6)[order]
     return as_frame(out)
@@ -228,9 +228,7 @@ def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | 
         np.where(mixed, 2, np.where(declared, 1, 0)),
         categories=["derived", "declared", "derived+declared"])
     table["cost_cny"] = table["quantity"] * table["unit_price_cny"]
-    # Finished: the texts become strings, as pandas reads and compares them.
-    table = table[TABLE_COLUMNS + (["zone_id"] if zones is not None else [])].astype(
-        {"level": str, "item": str})
+    table = table[TABLE_COLUMNS + (["zone_id"] if zones is not None else [])]
     reconciliation = None
     if layers.stated is not None:
         reconciliation = reconcile(table, layers.stated, layers.catalogue)
