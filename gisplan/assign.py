@@ -20,7 +20,8 @@ from gisplan.grouping import as_frame
 from gisplan.layers import UNASSIGNED, Layers
 from gisplan.spatial import largest_share, split_lengths
 
-__all__ = ["UNASSIGNED", "Assignment", "assign_to_areas", "pipe_split"]
+__all__ = ["UNASSIGNED", "Assignment", "assign_to_areas", "building_homes", "pipe_split",
+           "scope_pipe_split"]
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,25 @@ class Assignment:
     structures: gpd.GeoDataFrame
 
 
-def _home(gdf: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
+def _home(gdf: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, ids: np.ndarray,
           measured: pd.Series | None) -> np.ndarray:
     """Community id of the largest share of each feature, or ``unassigned``; what
-    validation ``measured`` for these very features when it is at hand."""
+    validation ``measured`` for these very features when it is at hand. ``ids`` are the
+    community ids with ``unassigned`` appended (position -1)."""
     if measured is not None and measured.index.equals(gdf.index):
         return measured.to_numpy(dtype=object)
-    ids = np.append(communities["community_id"].to_numpy(dtype=object), UNASSIGNED)
-    idx = largest_share(np.asarray(gdf.geometry.array), np.asarray(communities.geometry.array))
-    return ids[idx]  # -1 picks the appended UNASSIGNED
+    return ids[largest_share(np.asarray(gdf.geometry.array),
+                             np.asarray(communities.geometry.array))]
+
+
+def building_homes(layers: Layers) -> np.ndarray:
+    """Community of each building: its ``community_id`` where given, else the one holding
+    the largest share of its footprint (``unassigned`` where none)."""
+    home = layers.geo_community.to_numpy(dtype=object)
+    if "community_id" in layers.buildings:
+        given = layers.buildings["community_id"].to_numpy(dtype=object)
+        home = np.where(pd.isna(given), home, given)
+    return home
 
 
 def pipe_split(layers: Layers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -63,6 +74,13 @@ def pipe_split(layers: Layers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return (s["pipe"].to_numpy(), s["community"].to_numpy(), s["length_m"].to_numpy())
     return split_lengths(np.asarray(layers.pipes.geometry.array),
                          np.asarray(layers.communities.geometry.array))
+
+
+def scope_pipe_split(layers: Layers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`pipe_split` of the scope pipes only (``action`` not ``keep``)."""
+    li, ai, length = pipe_split(layers)
+    scope = (layers.pipes["action"] != "keep").to_numpy()[li]
+    return li[scope], ai[scope], length[scope]
 
 
 def assign_to_areas(layers: Layers) -> Assignment:
@@ -84,17 +102,11 @@ def assign_to_areas(layers: Layers) -> Assignment:
     >>> a.pipe_pieces.groupby("pipe_id")["length_m"].sum()   # doctest: +SKIP
     """
     com = layers.communities
-    geo = layers.geo_community.to_numpy(dtype=object)
-    if "community_id" in layers.buildings:
-        given = layers.buildings["community_id"].to_numpy(dtype=object)
-        geo = np.where(pd.isna(given), geo, given)
     # assign() copies lazily (pandas copy-on-write): the 10^6 geometries are not copied.
-    buildings = layers.buildings.assign(community_id=pd.Series(geo, index=layers.buildings.index,
-                                                               dtype=object))
+    buildings = layers.buildings.assign(community_id=pd.Series(
+        building_homes(layers), index=layers.buildings.index, dtype=object))
 
-    li, ai, length = pipe_split(layers)
-    scope_pipe = (layers.pipes["action"] != "keep").to_numpy()[li]
-    li, ai, length = li[scope_pipe], ai[scope_pipe], length[scope_pipe]
+    li, ai, length = scope_pipe_split(layers)
     ids = np.append(com["community_id"].to_numpy(dtype=object), UNASSIGNED)
     pipes = layers.pipes
     pieces = as_frame({
@@ -107,7 +119,7 @@ def assign_to_areas(layers: Layers) -> Assignment:
     })
 
     facilities = layers.facilities.assign(community_id=_home(
-        layers.facilities, com, layers.point_homes.get("facilities")))
+        layers.facilities, com, ids, layers.point_homes.get("facilities")))
     is_area = facilities.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     by_area = layers.catalogue["unit"].reindex(facilities["item"]).to_numpy() == "㎡"
     default = np.where(is_area & by_area, facilities.geometry.area.to_numpy(), 1.0)
@@ -116,6 +128,6 @@ def assign_to_areas(layers: Layers) -> Assignment:
     facilities["quantity"] = given.fillna(pd.Series(default, index=facilities.index))
 
     structures = layers.structures.assign(community_id=_home(
-        layers.structures, com, layers.point_homes.get("structures")))
+        layers.structures, com, ids, layers.point_homes.get("structures")))
     return Assignment(buildings=buildings, pipe_pieces=pieces, facilities=facilities,
                       structures=structures)

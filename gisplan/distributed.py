@@ -40,12 +40,11 @@ import numpy as np
 import pandas as pd
 
 from gisplan.assign import Assignment, assign_to_areas
-from gisplan.errors import GisplanError, LayerReadError, ValidationError
+from gisplan.errors import LayerReadError, ValidationError
 from gisplan.facts import PARTIAL_COLUMNS, finish_facts, partial_facts
 from gisplan.facts import sum_facts as _sum_facts
 from gisplan.io import PARQUET_SUFFIXES, Engine, read_vector
 from gisplan.layers import (
-    UNASSIGNED,
     Layers,
     check_geometry,
     cross_check,
@@ -58,7 +57,6 @@ from gisplan.layers import (
 )
 from gisplan.partition import (  # noqa: F401  (re-exported: the engine's data layout)
     PARTITIONED_LAYERS,
-    hilbert_labels,
     partition_plan,
     write_partitioned,
 )
@@ -66,7 +64,7 @@ from gisplan.plan import LAYER_NAMES, LayerSource, Plan, read_plan
 from gisplan.report import Problem, Report
 from gisplan.schema import SCHEMAS, check_columns
 from gisplan.scope import Scope, scope_from_facts
-from gisplan.zones import Zones, detect_zones
+from gisplan.zones import Zones, check_max_gap, detect_zones
 
 FAN_IN = 8  # partial-fact frames summed per reduction task
 
@@ -284,17 +282,12 @@ def _empty_assignment(crs: str) -> Assignment:
 
 def _zones(layers: Layers, facts: pd.DataFrame | None, max_gap_m: float | None) -> Zones:
     """Zones of ``layers``; their households (for ``min_households``) come from ``facts``."""
-    hh = facts[facts["item"] == "households"] if facts is not None else None
-    # detect_zones reads only each community's household total from the buildings layer.
-    stand_in = gpd.GeoDataFrame({
-        "community_id": [] if hh is None else hh["community_id"].to_numpy(dtype=object),
-        "households": [] if hh is None else
-        (hh["quantity_derived"] + hh["derived_overridden"]).to_numpy()},
-        geometry=gpd.GeoSeries([None] * (0 if hh is None else len(hh))), crs=layers.plan.crs)
-    return detect_zones(dataclasses.replace(
-        layers, buildings=stand_in,
-        geo_community=pd.Series(UNASSIGNED, index=stand_in.index, dtype=object)),
-        max_gap_m=max_gap_m)
+    households = None
+    if facts is not None:
+        hh = facts[facts["item"] == "households"]
+        households = pd.Series((hh["quantity_derived"] + hh["derived_overridden"]).to_numpy(),
+                               index=hh["community_id"].to_numpy(dtype=object))
+    return detect_zones(layers, max_gap_m=max_gap_m, households=households)
 
 
 def run_scope_dask(plan: Plan | str | Path, *, client=None, scheduler: str | None = None,
@@ -323,8 +316,7 @@ def run_scope_dask(plan: Plan | str | Path, *, client=None, scheduler: str | Non
     ValidationError
         Any layer has an error (communities are checked before anything else is read).
     """
-    if max_gap_m is not None and max_gap_m < 0:
-        raise GisplanError(f"--max-gap-m must be >= 0, got {max_gap_m:g}")
+    check_max_gap(max_gap_m)
     if client is None:
         with dask_client(scheduler, n_workers=n_workers, processes=processes) as own:
             return run_scope_dask(plan, client=own, max_gap_m=max_gap_m, engine=engine,
@@ -405,8 +397,3 @@ def run_scope_dask(plan: Plan | str | Path, *, client=None, scheduler: str | Non
                      partitions={name: len(p) for name, p in parts.items()},
                      seconds={"driver_before": t1 - t0, "cluster": t2 - t1,
                               "driver_after": time.perf_counter() - t2})
-
-
-def compute_scope_dask(plan: Plan | str | Path, **kwargs) -> Scope:
-    """:func:`run_scope_dask`'s scope alone (same keywords)."""
-    return run_scope_dask(plan, **kwargs).scope

@@ -28,8 +28,9 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from gisplan.assign import pipe_split
-from gisplan.grouping import group_of
+from gisplan.assign import building_homes, scope_pipe_split
+from gisplan.errors import GisplanError
+from gisplan.grouping import group_of, sum_by
 from gisplan.layers import Layers
 
 
@@ -91,11 +92,16 @@ def community_pairs(geoms: np.ndarray, *, max_gap_m: float
 
 
 def _households(layers: Layers) -> pd.Series:
-    b = layers.buildings
-    geo = layers.geo_community.to_numpy(dtype=object)
-    given = b["community_id"].to_numpy(dtype=object) if "community_id" in b else geo
-    home = np.where(pd.isna(given), geo, given)
-    return b["households"].astype(float).groupby(home).sum()
+    """Households per community (``community_id`` index) from the buildings layer."""
+    home = building_homes(layers)
+    first, sums = sum_by([home], {"households": layers.buildings["households"]})
+    return pd.Series(sums["households"], index=home[first])
+
+
+def check_max_gap(max_gap_m: float | None) -> None:
+    """A gap given on the command line must not be negative (None: the plan's is used)."""
+    if max_gap_m is not None and max_gap_m < 0:
+        raise GisplanError(f"--max-gap-m must be >= 0, got {max_gap_m:g}")
 
 
 def _outlines(members: gpd.GeoDataFrame, *, max_gap_m: float) -> gpd.GeoSeries:
@@ -121,7 +127,8 @@ def _outlines(members: gpd.GeoDataFrame, *, max_gap_m: float) -> gpd.GeoSeries:
 
 def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
                  renovation_type: str | None = None,
-                 min_households: int | None = None) -> Zones:
+                 min_households: int | None = None,
+                 households: pd.Series | None = None) -> Zones:
     """Find contiguous renovation zones.
 
     Parameters
@@ -135,6 +142,9 @@ def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
     min_households : int, optional, keyword-only
         Zones with fewer households are dropped (their communities are renovated
         alone and have no zone); default ``[zones] min_households``.
+    households : Series, optional, keyword-only
+        Households per ``community_id`` for ``min_households``; default: summed from
+        the buildings layer (the dask engine passes its facts instead).
 
     Returns
     -------
@@ -175,7 +185,8 @@ def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
     frame = pd.DataFrame({"community_id": ids, "label": label})
     key = frame.groupby("label")["community_id"].min().sort_values()
     if min_hh > 0:
-        hh = frame["community_id"].map(_households(layers)).fillna(0.0)
+        per_community = _households(layers) if households is None else households
+        hh = frame["community_id"].map(per_community).fillna(0.0)
         size = hh.groupby(frame["label"]).sum()
         key = key[size.reindex(key.index) >= min_hh]
     width = max(3, len(str(len(key))))
@@ -210,9 +221,9 @@ def _shared_pipes(layers: Layers, membership: pd.Series) -> pd.DataFrame:
     cols = ["zone_id", "network", "pipes", "length_m"]
     if layers.pipes.empty or membership.empty:
         return pd.DataFrame(columns=cols)
-    li, ai, length = pipe_split(layers)
-    scope = (layers.pipes["action"] != "keep").to_numpy()[li] & (ai >= 0)
-    li, ai, length = li[scope], ai[scope], length[scope]
+    li, ai, length = scope_pipe_split(layers)
+    inside = ai >= 0
+    li, ai, length = li[inside], ai[inside], length[inside]
     # Zones as codes per community, mapped once; then pieces per (pipe, zone) counted.
     zone, zone_ids = pd.factorize(layers.communities["community_id"].map(membership))
     zone = zone[ai]
