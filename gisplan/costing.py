@@ -51,11 +51,10 @@ def scenario_table(table: pd.DataFrame) -> pd.DataFrame:
     upgrade = (priced["tier"] == "upgrade").to_numpy()
     cell = area * 2 + upgrade  # (area, tier) as one integer
     size = 2 * len(first)
-    summed = sum_in_groups(cell, {"cost": priced["cost_cny"], "count": np.ones(len(cell))})
-    cost, count = np.zeros(size), np.zeros(size, dtype=np.int64)
-    present = np.unique(cell)  # the cells that have rows, in the order of the sums
-    cost[present] = summed["cost"]
-    count[present] = summed["count"]
+    count = np.bincount(cell, minlength=size)
+    cost = np.zeros(size)
+    # The sums come in cell order, one per cell that has rows.
+    cost[np.flatnonzero(count)] = sum_in_groups(cell, {"cost": priced["cost_cny"]})["cost"]
     cost, count = cost.reshape(-1, 2), count.reshape(-1, 2)
     out = priced.iloc[first][AREA_KEYS].reset_index(drop=True)
     out["cost_basic_cny"] = cost[:, 0]

@@ -148,13 +148,13 @@ def partial_facts(assignment: Assignment, catalogue: pd.DataFrame, *, settings: 
 def _declared_for_buildings(buildings: pd.DataFrame, columns: dict[str, NDArray],
                             home: NDArray, declared: pd.DataFrame) -> list[dict[str, NDArray]]:
     """Surveyed building figures, and the derived figures they replace (negated)."""
-    index = pd.Index(buildings["building_id"].to_numpy(dtype=object))
-    # The index's hash table is built once and reused by the lookups below.
-    mine = declared[index.get_indexer(declared["target_id"]) >= 0]
-    first, sums = sum_by([mine["target_id"], mine["item"]], {"q": mine["quantity"]})
-    target = mine["target_id"].to_numpy(dtype=object)[first]
-    item = mine["item"].to_numpy(dtype=object)[first]
-    where = index.get_indexer(target)
+    pos = pd.Index(buildings["building_id"].to_numpy(dtype=object)).get_indexer(
+        declared["target_id"])
+    mine = pos >= 0
+    pos, declared = pos[mine], declared[mine]
+    first, sums = sum_by([declared["target_id"], declared["item"]], {"q": declared["quantity"]})
+    item = declared["item"].to_numpy(dtype=object)[first]
+    where = pos[first]
     parts = [_facts(home[where], item, declared_b=sums["q"])]
     # A surveyed figure for a building replaces that building's derived figure.
     shadow = np.full(len(item), np.nan)

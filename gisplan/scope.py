@@ -29,20 +29,13 @@ from numpy.typing import NDArray
 from gisplan.assign import UNASSIGNED, Assignment, assign_to_areas
 from gisplan.catalogue import describe_items, load_metrics
 from gisplan.costing import allocate_by_factors, funding_table, reconcile, scenario_table
-from gisplan.facts import (
-    PARTIAL_COLUMNS,
-    building_quantities,
-    community_quantities,
-    finish_facts,
-    partial_facts,
-    sum_facts,
-)
+from gisplan.facts import building_quantities, community_quantities
 from gisplan.grouping import as_frame, sum_by, text_column
 from gisplan.layers import Layers
 
-__all__ = ["LEVELS", "PARTIAL_COLUMNS", "TABLE_COLUMNS", "Scope", "building_quantities",
-           "community_quantities", "compute_scope", "finish_facts", "partial_facts", "roll_up",
-           "scope_from_facts", "sum_facts"]
+# building_quantities is re-exported: the outputs take it from here, beside Scope.
+__all__ = ["LEVELS", "TABLE_COLUMNS", "Scope", "building_quantities", "compute_scope",
+           "roll_up", "scope_from_facts"]
 
 LEVELS = ("community", "unassigned", "street", "zone", "city")
 TABLE_COLUMNS = ["level", "area_id", "item", "unit", "quantity", "name_zh", "source",

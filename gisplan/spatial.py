@@ -155,7 +155,7 @@ def split_lengths(lines: NDArray, areas: NDArray) -> tuple[NDArray, NDArray, NDA
         for k in mine[np.argsort(right[mine], kind="stable")]:
             length[k] = shapely.length(shapely.intersection(rest, areas[right[k]]))
             rest = shapely.difference(rest, areas[right[k]])
-        inside[line_idx] = length[left == line_idx].sum()
+        inside[line_idx] = length[mine].sum()
     outside = total - inside
     # Rounding noise (or a sliver of overlapping areas) must not become a piece.
     has_out = outside > 1e-9 * np.maximum(total, 1.0)
