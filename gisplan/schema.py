@@ -263,12 +263,23 @@ def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str]
                            feature_id=where[idx], field=file_names.get(col.name, col.name))
 
     if schema.id is not None and schema.id in out:
-        ids = out[schema.id]
-        # is_unique is one hash pass; the duplicates are looked for only when it fails.
-        dup = ids.notna() & (False if ids.dropna().is_unique else ids.duplicated(keep=False))
-        for value in pd.unique(ids[dup]):
-            n = int((ids == value).sum())
+        for value, n in duplicate_ids(out[schema.id]).items():
             report.add("error", layer, "duplicate_id",
                        f"id '{value}' is used by {n} features; ids must be unique",
                        feature_id=str(value), field=file_names.get(schema.id, schema.id))
     return out
+
+
+def duplicate_ids(ids: pd.Series) -> pd.Series:
+    """How many times each id used more than once occurs, in order of first use.
+
+    Examples
+    --------
+    >>> duplicate_ids(pd.Series(["b", "a", "b", None, None, "a", "c"])).to_dict()
+    {'b': 2, 'a': 2}
+    """
+    ids = ids.dropna()
+    if ids.is_unique:  # one hash pass; the common case
+        return pd.Series(dtype="int64")
+    counts = ids.value_counts(sort=False)  # counted once, not once per duplicated value
+    return counts[counts > 1]
