@@ -101,7 +101,7 @@ def cmd_zones(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from gisplan.export import write_exports, write_zone_files
+    from gisplan.export import enrich_layers, write_exports, write_zone_files
     from gisplan.packages import write_packages
     from gisplan.report_page import write_report
     from gisplan.scope import compute_scope
@@ -126,10 +126,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         with progress(5, n, "地图 map"):
             written += _write_map(layers, scope, zones, stage)
         with progress(6, n, "导出 exports"):
-            write_exports(layers, scope, zones, stage / "exports")
+            enriched = enrich_layers(layers, scope, zones)
+            write_exports(layers, scope, zones, stage / "exports", enriched=enriched)
             written.append(stage / "exports")
         with progress(7, n, "一区一案 packages"):
-            write_packages(layers, scope, zones, stage / "packages",
+            write_packages(layers, scope, zones, stage / "packages", enriched=enriched,
                            map_writer=_package_map_writer(layers, scope, zones))
             written.append(stage / "packages")
     _report_written(args.out, written)
@@ -190,17 +191,19 @@ def _top_level(stage: Path, written: list[Path]) -> list[Path]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from gisplan.export import FORMATS, write_exports
+    from gisplan.export import FORMATS, enrich_layers, write_exports
     from gisplan.packages import write_packages
 
     layers = _load(args)
     zones, scope = _scope_and_zones(args, layers=layers)
     with staged_output(args.out) as stage:
+        enriched = enrich_layers(layers, scope, zones)
         written = write_exports(layers, scope, zones, stage, formats=args.format or FORMATS,
-                                community=args.community, shp_encoding=args.shp_encoding)
+                                community=args.community, shp_encoding=args.shp_encoding,
+                                enriched=enriched)
         if args.packages or args.zip:
             written += write_packages(
-                layers, scope, zones, stage / "packages", as_zip=args.zip,
+                layers, scope, zones, stage / "packages", as_zip=args.zip, enriched=enriched,
                 communities=None if args.community is None else [args.community],
                 map_writer=_package_map_writer(layers, scope, zones))
         written = _top_level(stage, written)

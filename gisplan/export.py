@@ -309,7 +309,8 @@ def write_gpkg(enriched: Mapping[str, gpd.GeoDataFrame], path: Path) -> Path:
 
 def write_exports(layers: Layers, scope: Scope, zones: Zones | None, folder: Path, *,
                   formats: Sequence[str] = FORMATS, community: str | None = None,
-                  shp_encoding: str = "GBK") -> list[Path]:
+                  shp_encoding: str = "GBK",
+                  enriched: Mapping[str, gpd.GeoDataFrame] | None = None) -> list[Path]:
     """Write the enriched layers in ``formats`` into ``folder``.
 
     Layout: ``geojson/<layer>.geojson``, ``layers.gpkg``,
@@ -326,6 +327,9 @@ def write_exports(layers: Layers, scope: Scope, zones: Zones | None, folder: Pat
     community : str, optional, keyword-only
         Export only this community's features (see :func:`select_community`).
     shp_encoding : {"GBK", "UTF-8"}, keyword-only
+    enriched : mapping of str to GeoDataFrame, optional, keyword-only
+        ``enrich_layers(layers, scope, zones)``, when the caller already has
+        it; computed here otherwise.
 
     Returns
     -------
@@ -335,7 +339,8 @@ def write_exports(layers: Layers, scope: Scope, zones: Zones | None, folder: Pat
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise GisplanError(f"unknown export format(s) {unknown}; expected {list(FORMATS)}")
-    enriched = enrich_layers(layers, scope, zones)
+    if enriched is None:
+        enriched = enrich_layers(layers, scope, zones)
     if community is not None:
         enriched = select_community(enriched, community)
     written: list[Path] = []

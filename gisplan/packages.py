@@ -211,7 +211,8 @@ def _plain(value: object) -> object:
 
 def write_packages(layers: Layers, scope: Scope, zones: Zones | None, folder: Path, *,
                    communities: Iterable[str] | None = None,
-                   map_writer: MapWriter | None = None, as_zip: bool = False) -> list[Path]:
+                   map_writer: MapWriter | None = None, as_zip: bool = False,
+                   enriched: Mapping[str, gpd.GeoDataFrame] | None = None) -> list[Path]:
     """Write a package for every community (or those named) into ``folder``.
 
     Parameters
@@ -225,13 +226,17 @@ def write_packages(layers: Layers, scope: Scope, zones: Zones | None, folder: Pa
         Community ids; default all.
     map_writer, as_zip
         As in :func:`write_package`.
+    enriched : mapping of str to GeoDataFrame, optional, keyword-only
+        ``enrich_layers(layers, scope, zones)``, when the caller already has
+        it; computed here otherwise.
 
     Returns
     -------
     list of Path
         The package folders (or zip files).
     """
-    enriched = enrich_layers(layers, scope, zones)
+    if enriched is None:
+        enriched = enrich_layers(layers, scope, zones)
     ids = list(enriched["communities"]["community_id"] if communities is None else communities)
     names = pd.Series([folder_name(c) for c in ids])
     if names.duplicated().any():
