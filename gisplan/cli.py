@@ -47,13 +47,11 @@ def _parser() -> argparse.ArgumentParser:
                         ("zones", "detect contiguous renovation zones (集中连片)")):
         c = plan_command(name, help_, out=True,
                          engines=(*ENGINES, "dask") if name == "scope" else ENGINES)
-        c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
-                       help="largest gap between communities of one zone (default: plan.toml)")
+        _max_gap_option(c)
         if name == "scope":
             _dask_options(c)
     c = plan_command("run", "the whole job: validate, scope, zones and their files", out=True)
-    c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
-                   help="largest gap between communities of one zone (default: plan.toml)")
+    _max_gap_option(c)
     _export_parsers(sub, plan_command)
     _map_parser(sub, plan_command)
     c = plan_command("partition", "write the plan as Hilbert-partitioned GeoParquet for "
@@ -61,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--npartitions", type=int, required=True, metavar="K",
                    help="partitions of the buildings layer (other layers: as many rows each)")
     return p
+
+
+def _max_gap_option(c: argparse.ArgumentParser) -> None:
+    """``--max-gap-m`` (checked to be >= 0 in gisplan.commands, so that a bad value exits 1)."""
+    c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
+                   help="largest gap between communities of one zone (default: plan.toml)")
 
 
 def _dask_options(c: argparse.ArgumentParser) -> None:
@@ -85,8 +89,7 @@ def _map_parser(sub, plan_command) -> None:
     c.add_argument("--metric", choices=METRICS, default=None,
                    help="community colouring on open (default: plan.toml [map], else "
                         "households)")
-    c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
-                   help="largest gap between communities of one zone (default: plan.toml)")
+    _max_gap_option(c)
 
 
 def _export_parsers(sub, plan_command) -> None:
@@ -101,8 +104,7 @@ def _export_parsers(sub, plan_command) -> None:
     c.add_argument("--packages", action="store_true",
                    help="also write OUT_DIR/packages/<community_id>/ (一区一案)")
     c.add_argument("--zip", action="store_true", help="write each package as a .zip")
-    c.add_argument("--max-gap-m", type=float, default=None, metavar="M",
-                   help="largest gap between communities of one zone (default: plan.toml)")
+    _max_gap_option(c)
     c = plan_command("review", "site-plan review (选址审查) of proposed facilities", out=True)
     c.add_argument("--proposal", type=Path, required=True, metavar="FILE",
                    help="layer of proposed facilities: facility_id, item, community_id")

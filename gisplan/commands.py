@@ -32,10 +32,20 @@ def progress(step: int, total: int, label: str) -> Iterator[None]:
     print(f" {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
 
 
-def _load(args: argparse.Namespace) -> Layers:
-    layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
+def _print_warnings(layers: Layers) -> None:
+    """The load's warnings on stderr, one a line."""
     for problem in layers.report.warnings:
         print(problem.format(), file=sys.stderr)
+
+
+def _check_max_gap(args: argparse.Namespace) -> None:
+    if args.max_gap_m is not None and args.max_gap_m < 0:
+        raise GisplanError(f"--max-gap-m must be >= 0, got {args.max_gap_m:g}")
+
+
+def _load(args: argparse.Namespace) -> Layers:
+    layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
+    _print_warnings(layers)
     return layers
 
 
@@ -56,8 +66,7 @@ def _scope_and_zones(args: argparse.Namespace, *, layers: Layers | None = None):
     from gisplan.zones import detect_zones
 
     layers = _load(args) if layers is None else layers
-    if args.max_gap_m is not None and args.max_gap_m < 0:
-        raise GisplanError(f"--max-gap-m must be >= 0, got {args.max_gap_m:g}")
+    _check_max_gap(args)
     zones = detect_zones(layers, max_gap_m=args.max_gap_m)
     return zones, compute_scope(layers, zones=zones.membership)
 
@@ -76,8 +85,7 @@ def cmd_scope(args: argparse.Namespace) -> int:
 
         run = run_scope_dask(args.plan_dir, scheduler=args.scheduler, n_workers=args.workers,
                              max_gap_m=args.max_gap_m, repair=args.repair)
-        for problem in run.layers.report.warnings:
-            print(problem.format(), file=sys.stderr)
+        _print_warnings(run.layers)
         scope = run.scope
     else:
         _, scope = _scope_and_zones(args)
@@ -108,13 +116,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.tables import write_scope_tables
     from gisplan.zones import detect_zones
 
-    if args.max_gap_m is not None and args.max_gap_m < 0:
-        raise GisplanError(f"--max-gap-m must be >= 0, got {args.max_gap_m:g}")
+    _check_max_gap(args)
     n = 7
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
-    for problem in layers.report.warnings:
-        print(problem.format(), file=sys.stderr)
+    _print_warnings(layers)
     with progress(2, n, "连片片区 zones"):
         zones = detect_zones(layers, max_gap_m=args.max_gap_m)
     with progress(3, n, "工程量 scope"):
