@@ -119,7 +119,8 @@ def diff_layer(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, id_column: str, *, 
     common = o.index.intersection(n.index)
     og = np.asarray(o.geometry.loc[common].array)
     ng = np.asarray(n.geometry.loc[common].array)
-    same = shapely.hausdorff_distance(og, ng) <= tolerance_m
+    hausdorff = shapely.hausdorff_distance(og, ng)
+    same = hausdorff <= tolerance_m
     c_old, c_new = shapely.centroid(og), shapely.centroid(ng)
     delta = shapely.get_coordinates(c_new) - shapely.get_coordinates(c_old)
     counts = shapely.get_num_coordinates(og)
@@ -137,7 +138,7 @@ def diff_layer(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, id_column: str, *, 
     size_new, unit_new = _size(ng)
     rows = [pd.DataFrame({"feature_id": common[keep], "change": change[keep],
                           "shift_m": shift[keep].round(3),
-                          "hausdorff_m": shapely.hausdorff_distance(og, ng)[keep].round(3),
+                          "hausdorff_m": hausdorff[keep].round(3),
                           "size_old": size_old[keep], "size_new": size_new[keep],
                           "size_unit": np.where(unit == "", unit_new, unit)[keep],
                           "attributes": attrs[keep]})]
