@@ -241,14 +241,8 @@ def _read_tables(plan: Plan, catalogue: pd.DataFrame, communities: gpd.GeoDataFr
                  report: Report) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """quantities.csv and stated.csv as :func:`gisplan.layers.load_layers` reads them;
     targets that are no community are resolved against buildings later."""
-    declared, stated = read_tables(plan, catalogue, report,
-                                   community_ids=communities["community_id"], building_ids=None)
-    if declared is None:
-        declared = pd.DataFrame({"target_id": pd.Series(dtype=object),
-                                 "item": pd.Series(dtype=object),
-                                 "quantity": pd.Series(dtype=float),
-                                 "target_kind": pd.Series(dtype=object)})
-    return declared, stated
+    return read_tables(plan, catalogue, report, community_ids=communities["community_id"],
+                       building_ids=None)
 
 
 @contextmanager

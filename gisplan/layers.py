@@ -258,12 +258,11 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
                 report.add("error", layer, "unknown_community",
                            f"community_id '{given.iat[idx]}' is not in the communities layer",
                            feature_id=where.iloc[idx], field=field)
-            geo = pd.Series(np.where(home >= 0, ids.to_numpy()[home], None), index=gdf.index)
-            contra = given.notna() & ~unknown & (home >= 0) & (geo != given)
+            contra = given.notna() & ~unknown & (home >= 0) & (geo_community != given)
             for idx in np.flatnonzero(contra):
                 report.add("warning", layer, "community_mismatch",
                            f"community_id is '{given.iat[idx]}' but most of its footprint lies "
-                           f"in '{geo.iat[idx]}'; the given community_id is used",
+                           f"in '{geo_community.iat[idx]}'; the given community_id is used",
                            feature_id=where.iloc[idx], field=field)
     return Measured(geo_community, pipe_split, point_homes)
 
@@ -279,11 +278,12 @@ def plan_catalogue(plan: Plan, report: Report) -> pd.DataFrame:
 
 def read_tables(plan: Plan, catalogue: pd.DataFrame, report: Report, *,
                 community_ids: pd.Series | None,
-                building_ids: pd.Series | None) -> tuple[pd.DataFrame | None,
-                                                         pd.DataFrame | None]:
+                building_ids: pd.Series | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """quantities.csv and stated.csv, checked.
 
-    Each declared row gets ``target_kind`` "community" or "building". A target
+    Declared quantities are an empty table where the plan has none (or where the
+    file could not be checked: then ``report`` has the error). Each declared row
+    gets ``target_kind`` "community" or "building". A target
     that matches neither is an error only when both id sets are given; with
     ``building_ids=None`` (features not at hand, as in the dask engine) such
     rows keep ``target_kind`` None for the caller to resolve.
@@ -315,6 +315,11 @@ def read_tables(plan: Plan, catalogue: pd.DataFrame, report: Report, *,
                        f"stated item '{stated.at[idx, 'item']}' is neither a work item nor a "
                        "metric; it is shown but cannot be reconciled", feature_id=lines[idx],
                        field=file_column(plan, "stated", "item"))
+    if declared is None:
+        declared = pd.DataFrame({"target_id": pd.Series(dtype=object),
+                                 "item": pd.Series(dtype=object),
+                                 "quantity": pd.Series(dtype=float),
+                                 "target_kind": pd.Series(dtype=object)})
     return declared, stated
 
 
@@ -361,14 +366,9 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
 
     if not report.ok:
         raise ValidationError(report)
-    empty_declared = pd.DataFrame({"target_id": pd.Series(dtype=object),
-                                   "item": pd.Series(dtype=object),
-                                   "quantity": pd.Series(dtype=float),
-                                   "target_kind": pd.Series(dtype=object)})
     return Layers(plan=plan, catalogue=catalogue, **{n: got[n] for n in LAYER_NAMES},
                   geo_community=geo_community, pipe_split=pipe_split, point_homes=point_homes,
-                  declared=declared if declared is not None else empty_declared,
-                  stated=stated, report=report)
+                  declared=declared, stated=stated, report=report)
 
 
 def validate_plan(plan: Plan | str | Path, *, engine: Engine = "pyogrio",

@@ -6,8 +6,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-import pandas as pd
-
 Severity = Literal["error", "warning"]
 
 #: How many problems of one kind the text report lists before summarising.
@@ -59,9 +57,6 @@ class Report:
             feature_id: str | None = None, field: str | None = None) -> None:
         self.problems.append(Problem(severity, layer, check, message, feature_id, field))
 
-    def extend(self, other: Report) -> None:
-        self.problems.extend(other.problems)
-
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
@@ -73,10 +68,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-    def to_frame(self) -> pd.DataFrame:
-        cols = ["severity", "layer", "check", "feature_id", "field", "message"]
-        return pd.DataFrame([asdict(p) for p in self.problems], columns=cols)
 
     def to_json(self) -> str:
         return json.dumps(

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from gisplan.catalogue import load_networks
 from gisplan.report import Report
 
 Kind = Literal["id", "text", "int", "number", "enum"]
@@ -70,8 +71,7 @@ SCHEMAS: dict[str, Schema] = {
     )),
     "pipes": Schema("pipe_id", LINES, (
         Column("pipe_id", "id"),
-        Column("network", "enum",
-               choices=("water", "sewer", "storm", "heating", "gas", "power", "telecom")),
+        Column("network", "enum", choices=tuple(load_networks().index)),  # data/networks.csv
         Column("diameter_mm", "int", nullable=True, minimum=1),
         Column("action", "enum", choices=("replace", "new", "keep")),
     )),
