@@ -67,6 +67,11 @@ class ScopeSettings:
     factor_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_FACTOR_WEIGHTS))
 
 
+#: Web map choices (the first is the default); the CLI and gisplan.webmap use these too.
+BASEMAPS = ("none", "osm", "tianditu-vec", "tianditu-img")
+METRICS = ("households", "cost", "cost_per_household", "renovation_type")
+
+
 @dataclass(frozen=True)
 class MapSettings:
     """``[map]``: how the web map opens."""
@@ -236,9 +241,10 @@ def read_plan(path: str | Path) -> Plan:
         col.bad("zones", f"'renovation_type' must be \"basic\" or \"upgrade\", got {rtype!r}")
         rtype = None
     zones = ZoneSettings(
-        max_gap_m=col.number(zsec, "zones", "max_gap_m", 50.0),
+        max_gap_m=col.number(zsec, "zones", "max_gap_m", ZoneSettings.max_gap_m),
         renovation_type=rtype,
-        min_households=int(col.number(zsec, "zones", "min_households", 0)),
+        min_households=int(col.number(zsec, "zones", "min_households",
+                                      ZoneSettings.min_households)),
     )
 
     ssec, fsec = col.table(data, "scope"), col.table(data, "funding")
@@ -250,10 +256,13 @@ def read_plan(path: str | Path) -> Plan:
         else:
             weights[key] = col.number({key: value}, "funding.factor_weights", key, 0.0)
     scope = ScopeSettings(
-        storey_height_m=col.number(ssec, "scope", "storey_height_m", 2.9, minimum=0.1),
-        pitched_roof_factor=col.number(ssec, "scope", "pitched_roof_factor", 1.15, minimum=1.0),
-        sliver_m2=col.number(ssec, "scope", "sliver_m2", 1.0),
-        central_allocation_cny=col.number(fsec, "funding", "central_allocation_cny", 0.0),
+        storey_height_m=col.number(ssec, "scope", "storey_height_m",
+                                    ScopeSettings.storey_height_m, minimum=0.1),
+        pitched_roof_factor=col.number(ssec, "scope", "pitched_roof_factor",
+                                        ScopeSettings.pitched_roof_factor, minimum=1.0),
+        sliver_m2=col.number(ssec, "scope", "sliver_m2", ScopeSettings.sliver_m2),
+        central_allocation_cny=col.number(fsec, "funding", "central_allocation_cny",
+                                           ScopeSettings.central_allocation_cny),
         factor_weights=weights,
     )
 
@@ -262,8 +271,7 @@ def read_plan(path: str | Path) -> Plan:
         prices[code] = col.number({code: value}, "prices", code, 0.0)
 
     msec = col.table(data, "map")
-    choices = {"basemap": ("none", "osm", "tianditu-vec", "tianditu-img"),
-               "metric": ("households", "cost", "cost_per_household", "renovation_type")}
+    choices = {"basemap": BASEMAPS, "metric": METRICS}
     map_values: dict[str, str | None] = {}
     for key, allowed in choices.items():
         value = msec.get(key, allowed[0])
@@ -282,7 +290,7 @@ def read_plan(path: str | Path) -> Plan:
 
     if col.problems:
         raise PlanError("plan.toml has problems:\n" + "\n".join(col.problems))
-    return Plan(root=root, name=name, crs=crs or "EPSG:4552", assume_crs=assume_crs,
+    return Plan(root=root, name=name, crs=crs, assume_crs=assume_crs,
                 layers=layers, fields=fields, declared=files["declared"],
                 stated=files["stated"], zones=zones, scope=scope, prices=prices,
                 map=map_settings)

@@ -1,4 +1,8 @@
-"""Choices of the web map's options (no heavy imports: the CLI reads them to build --help)."""
+"""Choices of the web map's options (no heavy imports: the CLI reads them to build --help).
 
-METRICS = ("households", "cost", "cost_per_household", "renovation_type")
-BASEMAPS = ("none", "osm", "tianditu-vec", "tianditu-img")
+They are defined with the plan's ``[map]`` settings, which check the same choices.
+"""
+
+from gisplan.plan import BASEMAPS, METRICS
+
+__all__ = ["BASEMAPS", "METRICS"]
