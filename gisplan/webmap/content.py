@@ -138,11 +138,13 @@ def _scope_rows(table: pd.DataFrame, level: str, ids: pd.Series,
     return rows[rows["owner"] >= 0].sort_values("owner", kind="stable")
 
 
-def _building_rows(layers: Layers, buildings: pd.DataFrame,
+def _building_rows(layers: Layers, buildings: pd.DataFrame, wide: pd.DataFrame,
                    item_pos: pd.Series) -> pd.DataFrame:
-    """Per-building work items: geometry-derived, with surveyed figures standing over them."""
+    """Per-building work items: geometry-derived, with surveyed figures standing over them.
+
+    ``wide`` is :func:`building_quantities` of ``buildings``.
+    """
     cat = layers.catalogue
-    wide = building_quantities(buildings, cat, settings=layers.plan.scope)
     codes = np.array([c for c in wide.columns if c in cat.index], dtype=object)
     q = wide[list(codes)].to_numpy(dtype=float)
     owner, col = np.nonzero(q)
@@ -233,7 +235,7 @@ def map_content(layers: Layers, scope: Scope, zones: Zones, *, metric: str) -> M
                   "households": ("num:0", b["households"]), "units": ("num:0", b["units"]),
                   "floor_area": ("num:1", bq["floor_area_m2"])})
     tables["buildings"] = LayerTable(np.asarray(b.geometry.array), bcols,
-                                     _building_rows(layers, b, item_pos))
+                                     _building_rows(layers, b, bq, item_pos))
 
     scope_pipe = (pipes["action"] != "keep").to_numpy()
     pieces = a.pipe_pieces
