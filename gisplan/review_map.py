@@ -40,7 +40,7 @@ from gisplan.layers import Layers
 from gisplan.review import Review
 from gisplan.review_report import MapHtml
 from gisplan.webmap.assets import DRAW_ASSETS
-from gisplan.webmap.kit import bounds, feature_collection, json_element, page_assets
+from gisplan.webmap.kit import bounds, feature_collection, json_element, page_assets, records
 from gisplan.webmap.styles import network_styles
 
 DATA_ID = "gisplan-review-data"
@@ -59,28 +59,31 @@ def _near(frame: gpd.GeoDataFrame, anchors: np.ndarray, *, max_features: int,
     return frame.iloc[np.unique(hit)]
 
 
+#: What the map shows of each failed check.
+FAILED_COLUMNS = ["rule", "rule_zh", "measured", "limit", "unit", "message"]
+
+
 def _proposals(review: Review, layers: Layers) -> dict[str, Any]:
     p = review.proposals.reset_index(drop=True)
     f = review.findings
-    by_id = {fid: g for fid, g in f.groupby("feature_id", sort=False)}
+    ok = f["passed"].to_numpy(dtype=bool)
+    failed_by: dict[object, list] = {}
+    passed_by: dict[object, list] = {}
+    # NaN (no fire lane entered) is not JSON: records() makes it null.
+    for fid, row in zip(f["feature_id"][~ok], records(f.loc[~ok, FAILED_COLUMNS]), strict=True):
+        failed_by.setdefault(fid, []).append(row)
+    for fid, rule in zip(f["feature_id"][ok], f["rule"][ok], strict=True):
+        passed_by.setdefault(fid, []).append(rule)
+    failed = [failed_by.get(fid, []) for fid in p["facility_id"]]
+    passed = [passed_by.get(fid, []) for fid in p["facility_id"]]
     names = layers.catalogue["name_zh"]
     com = layers.communities.set_index("community_id")["name"]
-    failed, passed = [], []
-    for fid in p["facility_id"]:
-        rows = by_id.get(fid, f.iloc[:0])
-        bad = rows[~rows["passed"]]
-        failed.append([{"rule": r.rule, "rule_zh": r.rule_zh, "measured": r.measured,
-                        "limit": r.limit, "unit": r.unit, "message": r.message}
-                       for r in bad.itertuples(index=False)])
-        passed.append(rows.loc[rows["passed"], "rule"].tolist())
     props = pd.DataFrame({
         "facility_id": p["facility_id"], "item": p["item"],
         "item_zh": p["item"].map(names), "community_id": p["community_id"],
         "community_name": p["community_id"].map(com), "passed": p["passed"].astype(bool)})
     fc = feature_collection(p, props)
     for feature, bad, good in zip(fc["features"], failed, passed, strict=True):
-        for row in bad:  # NaN (no fire lane entered) is not JSON
-            row["measured"] = None if pd.isna(row["measured"]) else float(row["measured"])
         feature["properties"]["failed"] = bad
         feature["properties"]["passed_rules"] = good
     return fc

@@ -22,21 +22,14 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gisplan import __version__
 from gisplan.export import write_rfc7946
 from gisplan.review import EXTRA_COLUMNS, FINDING_COLUMNS, Review, locate_points
+from gisplan.webmap.kit import records
 
 MapHtml = Callable[[Review], str]
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    """JSON-ready rows: NaN to null, numpy scalars to Python."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-            for row in clean.to_dict("records")]
 
 
 def markup_table(review: Review) -> pd.DataFrame:
@@ -124,8 +117,8 @@ def write_review(review: Review, folder: Path, *, map_html: MapHtml | None = Non
     findings = review.findings[FINDING_COLUMNS + EXTRA_COLUMNS]
     doc = {"plan": review.plan_name, "crs": review.crs, "gisplan_version": __version__,
            "inputs": review.inputs, "rules": review.rules.as_dict(), "summary": summary(review),
-           "findings": _records(findings), "ledger": _records(review.ledger),
-           "markup": _records(markup_table(review))}
+           "findings": records(findings), "ledger": records(review.ledger),
+           "markup": records(markup_table(review))}
     written = [folder / "review.json", folder / "review.csv", folder / "ledger.csv"]
     written[0].write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     findings.to_csv(written[1], index=False, encoding="utf-8-sig")

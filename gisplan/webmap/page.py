@@ -10,7 +10,6 @@ awesome-markers) are dropped, the map needs none of them.
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from gisplan.errors import GisplanError
+from gisplan.webmap.kit import json_element
 from gisplan.webmap.options import BASEMAPS
 
 _TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T={layer}_w&x={x}&y={y}&l={z}&tk={token}"
@@ -151,10 +151,9 @@ def title_bar(name: str, headline: dict[str, float], labels: dict[str, str], *,
 
 
 def json_script(data: dict[str, Any]) -> str:
-    """``data`` as a JSON ``<script>`` element that no value can break out of."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f'<script type="application/json" id="gisplan-data">{text}</script>'
+    """``data`` as the page's ``gisplan-data`` JSON ``<script>`` element (see
+    :func:`gisplan.webmap.kit.json_element`)."""
+    return json_element("gisplan-data", data)
 
 
 def assemble(*, title: str, center: tuple[float, float], assets: str, body: str,
