@@ -139,9 +139,10 @@ def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
     id_col = SCHEMAS[layer].id
     buckets = [pd.Series(dtype=object)] * ctx.buckets
     done = (_no_facts(), (rows, report.problems, []), buckets)
-    if not rename_columns(raw, layer, mapping, report):
+    raw = rename_columns(raw, layer, mapping, report)
+    if raw is None:
         return done
-    raw = raw.rename(columns={v: k for k, v in mapping.items()}).reset_index(drop=True)
+    raw = raw.reset_index(drop=True)
     typed = check_columns(raw, layer, file_names=mapping, report=report)
     if id_col in typed:
         ids = typed[id_col].dropna().astype("str")  # Arrow-backed: cheap to send

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -75,7 +76,9 @@ def empty_layer(layer: str, crs: str) -> gpd.GeoDataFrame:
 
 
 def rename_columns(frame: pd.DataFrame, layer: str, mapping: dict[str, str],
-                   report: Report) -> bool:
+                   report: Report) -> pd.DataFrame | None:
+    """``frame`` with the file's columns renamed to the contract's (``[fields.<layer>]``);
+    None, with an error in ``report``, where a mapped column is not in the file."""
     missing = [f for f in mapping.values() if f not in frame.columns]
     for file_col in missing:
         contract = next(k for k, v in mapping.items() if v == file_col)
@@ -83,7 +86,18 @@ def rename_columns(frame: pd.DataFrame, layer: str, mapping: dict[str, str],
                    f"column '{file_col}' (mapped to '{contract}' in [fields.{layer}]) is not in "
                    f"the file; its columns are: {', '.join(map(str, frame.columns))}",
                    field=file_col)
-    return not missing
+    return None if missing else frame.rename(columns={v: k for k, v in mapping.items()})
+
+
+def _read_renamed(plan: Plan, name: str, read: Callable[[], pd.DataFrame],
+                  report: Report) -> pd.DataFrame | None:
+    """``read()`` with its columns renamed to the contract; None (reported) where it fails."""
+    try:
+        raw = read()
+    except LayerReadError as exc:
+        report.add("error", name, "unreadable", str(exc))
+        return None
+    return rename_columns(raw, name, plan.fields.get(name, {}), report)
 
 
 #: Geometry type names by shapely type id; the last entry stands for id -1 (missing).
@@ -140,17 +154,12 @@ def read_layer(plan: Plan, layer: str, *, engine: Engine, repair: bool,
     source = plan.layers.get(layer)
     if source is None:
         return empty_layer(layer, plan.crs)
-    try:
-        raw = read_vector(source, engine=engine)
-    except LayerReadError as exc:
-        report.add("error", layer, "unreadable", str(exc))
+    raw = _read_renamed(plan, layer, lambda: read_vector(source, engine=engine), report)
+    if raw is None:
         return None
-    mapping = plan.fields.get(layer, {})
-    if not rename_columns(raw, layer, mapping, report):
-        return None
-    raw = raw.rename(columns={v: k for k, v in mapping.items()}).reset_index(drop=True)
+    raw = raw.reset_index(drop=True)
     before = len(report.errors)
-    typed = check_columns(raw, layer, file_names=mapping, report=report)
+    typed = check_columns(raw, layer, file_names=plan.fields.get(layer, {}), report=report)
     gdf = check_geometry(gpd.GeoDataFrame(typed, geometry=raw.geometry.name, crs=raw.crs),
                           layer, plan, repair=repair, report=report)
     return gdf if len(report.errors) == before else None
@@ -159,16 +168,10 @@ def read_layer(plan: Plan, layer: str, *, engine: Engine, repair: bool,
 def read_csv_table(plan: Plan, name: str, path: Path | None, report: Report) -> pd.DataFrame | None:
     if path is None:
         return None
-    try:
-        raw = read_table(path, name=name)
-    except LayerReadError as exc:
-        report.add("error", name, "unreadable", str(exc))
+    raw = _read_renamed(plan, name, lambda: read_table(path, name=name), report)
+    if raw is None:
         return None
-    mapping = plan.fields.get(name, {})
-    if not rename_columns(raw, name, mapping, report):
-        return None
-    raw = raw.rename(columns={v: k for k, v in mapping.items()})
-    typed = check_columns(raw, name, file_names=mapping, report=report)
+    typed = check_columns(raw, name, file_names=plan.fields.get(name, {}), report=report)
     # A required column is missing (reported above): the table cannot be checked further.
     if any(c.required and c.name not in typed for c in SCHEMAS[name].columns):
         return None
