@@ -62,7 +62,7 @@ from gisplan.partition import (  # noqa: F401  (re-exported: the engine's data l
 )
 from gisplan.plan import LAYER_NAMES, LayerSource, Plan, read_plan
 from gisplan.report import Problem, Report
-from gisplan.schema import SCHEMAS, check_columns
+from gisplan.schema import SCHEMAS, check_columns, duplicate_ids
 from gisplan.scope import Scope, scope_from_facts
 from gisplan.zones import Zones, check_max_gap, detect_zones
 
@@ -138,21 +138,19 @@ def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
     mapping = plan.fields.get(layer, {})
     id_col = SCHEMAS[layer].id
     buckets = [pd.Series(dtype=object)] * ctx.buckets
-    done = (_no_facts(), (rows, report.problems, []), buckets)
     raw = rename_columns(raw, layer, mapping, report)
     if raw is None:
-        return done
+        return _no_facts(), (rows, report.problems, []), buckets
     raw = raw.reset_index(drop=True)
     typed = check_columns(raw, layer, file_names=mapping, report=report)
     if id_col in typed:
         ids = typed[id_col].dropna().astype("str")  # Arrow-backed: cheap to send
         slot = pd.util.hash_pandas_object(ids, index=False).to_numpy() % ctx.buckets
         buckets = [ids[slot == b] for b in range(ctx.buckets)]
-    done = (_no_facts(), (rows, report.problems, []), buckets)
     gdf = check_geometry(gpd.GeoDataFrame(typed, geometry=raw.geometry.name, crs=raw.crs),
                           layer, plan, repair=ctx.repair, report=report)
     if any(p.severity == "error" and p.check != "duplicate_id" for p in report.problems):
-        return done
+        return _no_facts(), (rows, report.problems, []), buckets
     geo, split, homes = cross_check({"communities": ctx.communities, layer: gdf}, plan,
                                     ctx.catalogue, report)
     report.problems[:] = [p for p in report.problems if p.check != "overlapping_communities"]
@@ -176,13 +174,13 @@ def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
 
 def _duplicates(layer: str, field: str, *buckets: pd.Series) -> list[Problem]:
     """duplicate_id problems among the ids of one hash bucket of every partition."""
-    ids = pd.concat([b for b in buckets if len(b)]) if any(len(b) for b in buckets) else None
-    if ids is None:
+    parts = [b for b in buckets if len(b)]
+    if not parts:
         return []
-    counts = ids.value_counts()
     return [Problem("error", layer, "duplicate_id",
                     f"id '{value}' is used by {n} features; ids must be unique",
-                    str(value), field) for value, n in counts[counts > 1].items()]
+                    str(value), field)
+            for value, n in duplicate_ids(pd.concat(parts)).items()]
 
 
 def _read_whole(source: LayerSource, engine: Engine) -> gpd.GeoDataFrame:
