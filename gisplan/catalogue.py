@@ -32,7 +32,11 @@ ITEM_COLUMNS = ["name_zh", "name_en", "unit", "group", "aspect", "tier", "fundin
 
 
 @cache
-def _data(name: str) -> pd.DataFrame:
+def read_data(name: str) -> pd.DataFrame:
+    """``gisplan/data/<name>``, a CSV, as text (no NA parsing); read once, then cached.
+
+    The frame is shared by every caller: do not modify it.
+    """
     with (files("gisplan") / "data" / name).open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
@@ -50,7 +54,7 @@ def load_catalogue(*, prices: Mapping[str, float] | None = None) -> pd.DataFrame
     PlanError
         If a price is given for a code the catalogue does not know.
     """
-    cat = _data("work_items.csv").set_index("code")
+    cat = read_data("work_items.csv").set_index("code")
     cat["unit_price_cny"] = pd.to_numeric(cat["unit_price_cny"]).astype(float)
     if prices:
         unknown = sorted(set(prices) - set(cat.index))
@@ -63,22 +67,22 @@ def load_catalogue(*, prices: Mapping[str, float] | None = None) -> pd.DataFrame
 
 def load_metrics() -> pd.DataFrame:
     """Headline metrics (buildings, households, floor area...) indexed by code."""
-    return _data("metrics.csv").set_index("code")
+    return read_data("metrics.csv").set_index("code")
 
 
 def load_networks() -> pd.DataFrame:
     """Pipe networks with Chinese names, default funding and map colour."""
-    return _data("networks.csv").set_index("network")
+    return read_data("networks.csv").set_index("network")
 
 
 def load_funding_sources() -> pd.DataFrame:
     """Funding sources of the seed's 资金使用 section, indexed by code."""
-    return _data("funding_sources.csv").set_index("code")
+    return read_data("funding_sources.csv").set_index("code")
 
 
 def labels(*, lang: str = "zh") -> dict[str, str]:
     """UI labels (``level.street`` -> ``街道``) in ``lang`` ("zh" or "en")."""
-    table = _data("labels.csv")
+    table = read_data("labels.csv")
     return dict(zip(table["key"], table[lang], strict=True))
 
 

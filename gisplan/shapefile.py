@@ -17,13 +17,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 from geopandas.io.file import infer_schema
 
+from gisplan.catalogue import read_data
 from gisplan.errors import OutputError
 from gisplan.schema import SCHEMAS
 
@@ -38,8 +38,7 @@ FAMILIES = {"Point": "point", "MultiPoint": "point", "LineString": "line",
 
 @cache
 def _field_map() -> dict[str, tuple[str, str]]:
-    with (files("gisplan") / "data" / "shapefile_fields.csv").open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    table = read_data("shapefile_fields.csv")
     return {c: (f, z) for c, f, z in table[["column", "field", "name_zh"]].itertuples(index=False)}
 
 

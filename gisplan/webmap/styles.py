@@ -17,25 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from importlib.resources import files
 
 import numpy as np
-import pandas as pd
 
-from gisplan.catalogue import labels, load_networks
-
-
-@cache
-def _read(name: str) -> pd.DataFrame:
-    with (files("gisplan") / "data" / name).open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+from gisplan.catalogue import labels, load_networks, read_data
 
 
 @cache
 def styles() -> dict[str, dict[str, dict[str, str]]]:
     """``{style: {key: {"value", "label_zh", "label_en"}}}`` from map_styles.csv (shared; do
     not modify)."""
-    table = _read("map_styles.csv")
+    table = read_data("map_styles.csv")
     out: dict[str, dict[str, dict[str, str]]] = {}
     for style, group in table.groupby("style", sort=False):
         out[str(style)] = group.set_index("key")[["value", "label_zh", "label_en"]].to_dict(
@@ -45,7 +37,7 @@ def styles() -> dict[str, dict[str, dict[str, str]]]:
 
 def map_labels(*, lang: str = "zh") -> dict[str, str]:
     """Map UI texts (``head.households`` -> ``户数``) plus the shared labels.csv ones."""
-    table = _read("map_labels.csv")
+    table = read_data("map_labels.csv")
     return {**labels(lang=lang), **dict(zip(table["key"], table[lang], strict=True))}
 
 
