@@ -279,19 +279,20 @@ def cmd_partition(args: argparse.Namespace) -> int:
 
 
 def summary(scope, zones) -> str:
-    """A few lines for the terminal: headline figures, cost, zones."""
-    city = scope.table[scope.table["level"] == "city"].set_index("item")
-    q = city["quantity"]
+    """A few lines for the terminal: headline figures, cost, zones (figures as in report.html)."""
+    from gisplan.report_page import headline, reconciliation
+
+    h = headline(scope)
     lines = [
-        f"社区 communities {q.get('communities', 0):,.0f} | 楼栋 buildings "
-        f"{q.get('buildings', 0):,.0f} | 户数 households {q.get('households', 0):,.0f} | "
-        f"建筑面积 floor area {q.get('floor_area_m2', 0):,.0f} m²",
-        f"费用 cost {city['cost_cny'].sum() / 1e4:,.1f} 万元 (CNY 10k) | 连片片区 zones "
+        f"社区 communities {h['communities']:,.0f} | 楼栋 buildings {h['buildings']:,.0f} | "
+        f"户数 households {h['households']:,.0f} | "
+        f"建筑面积 floor area {h['floor_area_m2']:,.0f} m²",
+        f"费用 cost {h['cost_cny'] / 1e4:,.1f} 万元 (CNY 10k) | 连片片区 zones "
         f"{len(zones.outlines)}",
     ]
-    if scope.reconciliation is not None:
-        r = scope.reconciliation.dropna(subset=["stated"])
-        off = r[(r["difference"].abs() > 1e-6 * r["stated"].abs().clip(lower=1))]
+    r = reconciliation(scope)
+    if r is not None:
+        off = r[~r["matches"]]
         lines.append(f"核对 reconciliation: {len(r) - len(off)} of {len(r)} stated figures match"
                      + (f"; differ: {', '.join(off['item'])}" if len(off) else ""))
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from pyproj import Transformer
 from gisplan.assign import UNASSIGNED
 from gisplan.catalogue import describe_items, pipe_item
 from gisplan.layers import Layers
+from gisplan.report_page import headline as report_headline
 from gisplan.scope import Scope, building_quantities
 from gisplan.webmap.options import METRICS
 from gisplan.webmap.pack import category, csr, num, pack_geometries, text
@@ -275,10 +276,8 @@ def map_content(layers: Layers, scope: Scope, zones: Zones, *, metric: str) -> M
 
     choropleth = {m: {"breaks": quantile_breaks(fig[m].to_numpy(), classes=len(ramp(m))),
                       "colors": ramp(m)} for m in METRICS if m != "renovation_type"}
-    city = scope.table[scope.table["level"] == "city"]
-    q = city.set_index("item")["quantity"]
-    headline = {k: float(q.get(k, 0.0)) for k in HEADLINE}
-    headline["cost"] = float(city["cost_cny"].sum())
+    totals = report_headline(scope)
+    headline = {**{k: totals[k] for k in HEADLINE}, "cost": totals["cost_cny"]}
     return MapContent(tables=tables, items=items, choropleth=choropleth, headline=headline,
                       crs=str(layers.plan.crs))
 
