@@ -31,7 +31,7 @@ from gisplan.io import Engine, read_table, read_vector
 from gisplan.plan import LAYER_NAMES, Plan, read_plan
 from gisplan.report import Report
 from gisplan.schema import SCHEMAS, check_columns, locate
-from gisplan.spatial import largest_share, split_lengths
+from gisplan.spatial import area_index, largest_share, split_lengths
 
 #: Area id of everything that lies in no community.
 UNASSIGNED = "unassigned"
@@ -217,7 +217,8 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
     if com is None:
         return Measured(None, None, {})
     areas = np.asarray(com.geometry.array)
-    left, right = shapely.STRtree(areas).query(areas, predicate="intersects")
+    index = area_index(areas)  # prepared once for every layer joined below
+    left, right = index.tree.query(areas, predicate="intersects")
     pairs = left < right
     left, right = left[pairs], right[pairs]
     overlap = shapely.area(shapely.intersection(areas[left], areas[right]))
@@ -238,12 +239,12 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
         where = locate(gdf, SCHEMAS[layer].id)
         geoms = np.asarray(gdf.geometry.array)
         if layer == "pipes":
-            li, ai, length = split_lengths(geoms, areas)
+            li, ai, length = split_lengths(geoms, index)
             pipe_split = pd.DataFrame({"pipe": li, "community": ai, "length_m": length})
             home = np.full(len(gdf), -1)
             home[li[ai >= 0]] = 0
         else:
-            home = largest_share(geoms, areas)
+            home = largest_share(geoms, index)
             homes = pd.Series(labels[home], index=gdf.index, dtype=object)
             if layer == "buildings":
                 geo_community = homes
