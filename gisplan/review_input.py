@@ -27,9 +27,8 @@ from gisplan.io import Engine, read_vector
 from gisplan.layers import Layers
 from gisplan.plan import LayerSource
 from gisplan.report import Report
-from gisplan.schema import POINTS, POLYGONS, as_text
+from gisplan.schema import LINES, POINTS, POLYGONS, as_text
 
-LINES = ("LineString", "MultiLineString")
 MARKUP_COLUMNS = ("reviewer", "time", "comment", "status")
 
 
@@ -229,18 +228,18 @@ class Rules:
                 "fire_lane_min_clear_width_m": self.fire_lane_min_clear_width_m}
 
 
-def _flat_numbers(data: dict, where: str, prefix: str = "") -> dict[str, object]:
+def _flat_numbers(data: dict, prefix: str = "") -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
-        out.update(_flat_numbers(value, where, f"{name}.") if isinstance(value, dict)
+        out.update(_flat_numbers(value, f"{name}.") if isinstance(value, dict)
                    else {name: value})
     return out
 
 
 def _parse_rules(text: str, where: str) -> dict[str, object]:
     try:
-        return _flat_numbers(tomllib.loads(text), where)
+        return _flat_numbers(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{where}: not valid TOML: {exc}") from None
 
