@@ -38,11 +38,6 @@ def _print_warnings(layers: Layers) -> None:
         print(problem.format(), file=sys.stderr)
 
 
-def _check_max_gap(args: argparse.Namespace) -> None:
-    if args.max_gap_m is not None and args.max_gap_m < 0:
-        raise GisplanError(f"--max-gap-m must be >= 0, got {args.max_gap_m:g}")
-
-
 def _load(args: argparse.Namespace) -> Layers:
     layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
     _print_warnings(layers)
@@ -63,10 +58,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _scope_and_zones(args: argparse.Namespace, *, layers: Layers | None = None):
     from gisplan.scope import compute_scope
-    from gisplan.zones import detect_zones
+    from gisplan.zones import check_max_gap, detect_zones
 
     layers = _load(args) if layers is None else layers
-    _check_max_gap(args)
+    check_max_gap(args.max_gap_m)
     zones = detect_zones(layers, max_gap_m=args.max_gap_m)
     return zones, compute_scope(layers, zones=zones.membership)
 
@@ -114,9 +109,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.report_page import write_report
     from gisplan.scope import compute_scope
     from gisplan.tables import write_scope_tables
-    from gisplan.zones import detect_zones
+    from gisplan.zones import check_max_gap, detect_zones
 
-    _check_max_gap(args)
+    check_max_gap(args.max_gap_m)
     n = 7
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
