@@ -4,7 +4,9 @@ import re
 
 from plans import mini_layers, write_plan
 
+from gisplan import cli
 from gisplan.cli import main
+from gisplan.outputs import staged_output
 
 
 def test_run_reports_progress_and_writes_everything(mini_plan, tmp_path, capsys):
@@ -41,9 +43,40 @@ def test_bad_options_exit_1_with_a_message_and_write_nothing(mini_plan, tmp_path
          "--tolerance-m must be >= 0"),
         (["partition", str(mini_plan), "--out", str(mini_plan), "--npartitions", "2"],
          "is the plan folder itself"),
+        (["partition", str(mini_plan), "--out", str(out), "--npartitions", "0"],
+         "--npartitions must be >= 1"),
+        (["scope", str(mini_plan), "--out", str(out), "--engine", "dask", "--max-gap-m", "-1"],
+         "--max-gap-m must be >= 0"),
     ]
     for argv, words in cases:
         assert main(argv) == 1, argv
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err, argv
         assert not out.exists()
+    assert not list(tmp_path.glob(".out.staging-*"))
+
+
+def test_out_that_is_a_file_or_under_one_exits_1_and_leaves_it(mini_plan, tmp_path, capsys):
+    file = tmp_path / "notes.txt"
+    file.write_text("先别动", encoding="utf-8")
+    for out, words in ((file, "exists and is not a folder"),
+                       (file / "out", "cannot write there")):
+        assert main(["scope", str(mini_plan), "--out", str(out)]) == 1, out
+        err = capsys.readouterr().err
+        assert f"error: --out {out}: {words}" in err and "Traceback" not in err, err
+        assert file.read_text(encoding="utf-8") == "先别动"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mini", "notes.txt"]
+
+
+def test_ctrl_c_exits_130_and_leaves_no_half_written_output(mini_plan, tmp_path, capsys,
+                                                              monkeypatch):
+    def interrupted(args):
+        with staged_output(args.out) as stage:
+            (stage / "scope.csv").write_text("half", encoding="utf-8")
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "scope", interrupted)
+    out = tmp_path / "out"
+    assert main(["scope", str(mini_plan), "--out", str(out)]) == 130
+    assert capsys.readouterr().err == "interrupted; nothing was written\n"
+    assert not out.exists() and not list(tmp_path.glob(".out.staging-*"))

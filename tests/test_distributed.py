@@ -123,7 +123,8 @@ storey_height_m = 3.1
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Path:
     """A 3,000-building city with surveyed figures for buildings and communities,
-    and a household threshold for zones (zones then need the buildings)."""
+    stated plan totals, and a household threshold for zones (zones then need the
+    buildings)."""
     folder = write_city(make_city(3000, seed=3), tmp_path_factory.mktemp("city") / "plan")
     layers = load_layers(folder)
     b = layers.buildings["building_id"].to_numpy()[::97]
@@ -134,10 +135,14 @@ def city(tmp_path_factory) -> Path:
         + ["asphalt_rebuild"] * len(c) + ["facade_paint"] * 3,
         "quantity": np.arange(len(b) + 5 + len(c) + 3) * 10.0 + 5,
     }).to_csv(folder / "quantities.csv", index=False)
+    pd.DataFrame({"item": ["buildings", "households", "roof_flat_waterproof"],
+                  "quantity": [3000, 90000, 250000],
+                  "source_text": ["3000栋", "9万户", "屋面防水25万平方米"]}).to_csv(
+        folder / "stated.csv", index=False)
     toml = (folder / "plan.toml").read_text(encoding="utf-8")
     (folder / "plan.toml").write_text(
-        toml + '\n[quantities]\ndeclared = "quantities.csv"\n\n[zones]\nmin_households = 4000\n',
-        encoding="utf-8")
+        toml + '\n[quantities]\ndeclared = "quantities.csv"\nstated = "stated.csv"\n'
+        '\n[zones]\nmin_households = 4000\n', encoding="utf-8")
     return folder
 
 
@@ -148,9 +153,10 @@ def test_generated_city(city, tmp_path, client):
     want = _memory(city)
     assert_same_scope(want, run.scope)
     assert want.table["level"].eq("zone").any()  # zones survive the household threshold
-    assert_same_table(want.reconciliation if want.reconciliation is not None else pd.DataFrame(),
-                      run.scope.reconciliation if run.scope.reconciliation is not None
-                      else pd.DataFrame())
+    assert want.reconciliation["item"].tolist()[:3] == ["buildings", "households",
+                                                        "roof_flat_waterproof"]
+    assert want.reconciliation["stated"].tolist()[:3] == [3000, 90000, 250000]
+    assert_same_table(want.reconciliation, run.scope.reconciliation)
 
 
 def test_partitions_cutting_through_communities(city, tmp_path, client):

@@ -176,6 +176,8 @@ def test_gpkg_layer_that_does_not_exist(tmp_path):
     [problem] = err.value.report.errors
     assert (problem.layer, problem.check) == ("pipes", "unreadable")
     assert "mini.gpkg:管线" in problem.message
+    # GDAL's own words (passed through by pyogrio): the file is there, the layer is not.
+    assert "GDAL cannot read it: Layer '管线' could not be opened" in problem.message
 
 
 @pytest.mark.parametrize("writer", [geojson, gpkg_per_layer, gpkg_multi],

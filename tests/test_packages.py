@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from rfc7946 import check_rfc7946
 
 from gisplan.cli import main
-from gisplan.errors import GisplanError
+from gisplan.errors import GisplanError, OutputError
 from gisplan.export import enrich_layers
 from gisplan.layers import load_layers
 from gisplan.packages import folder_name, write_package, write_packages
@@ -148,6 +149,31 @@ def test_unknown_community_and_folder_names(plan, tmp_path):
         write_package(enrich_layers(layers, scope, zones), scope, "Q", tmp_path,
                       crs=layers.plan.crs)
     assert folder_name('a/b:c*?"<>| d') == "a_b_c_______d"
+
+
+def test_community_ids_giving_one_folder_name_are_an_error(tmp_path, capsys):
+    from plans import MINI_QUANTITIES, mini_layers, write_plan
+
+    layers = mini_layers()
+    ids = {"A": "X/1", "B": "X:1"}  # both would be the folder X_1
+    layers["communities"]["community_id"] = layers["communities"]["community_id"].replace(ids)
+    plan = write_plan(tmp_path / "plan", layers,
+                      quantities=MINI_QUANTITIES.replace({"target_id": ids}))
+    loaded = load_layers(plan)
+    zones = detect_zones(loaded)
+    scope = compute_scope(loaded, zones=zones.membership)
+    with pytest.raises(OutputError, match=re.escape(
+            "community ids X/1, X:1 give the same package folder name")):
+        write_packages(loaded, scope, zones, tmp_path / "packages")
+    assert not (tmp_path / "packages").exists()
+    # Packages for the other communities are fine.
+    assert [p.name for p in write_packages(loaded, scope, zones, tmp_path / "packages",
+                                           communities=["X/1", "C"])] == ["X_1", "C"]
+    out = tmp_path / "out"
+    assert main(["export", str(plan), "--out", str(out), "--format", "geojson",
+                 "--packages"]) == 1
+    assert "give the same package folder name" in capsys.readouterr().err
+    assert not out.exists() and not list(tmp_path.glob(".out.staging-*"))
 
 
 def test_cli_run_writes_exports_and_packages(plan, tmp_path):

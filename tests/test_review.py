@@ -26,7 +26,7 @@ from gisplan.review import (
     load_rules,
     review_proposals,
 )
-from gisplan.review_input import read_markup, read_proposal
+from gisplan.review_input import read_fire_lanes, read_markup, read_proposal
 
 # facility_id -> (item, claimed community, geometry)
 PROPOSALS = {
@@ -113,8 +113,6 @@ def layers(files):
 
 @pytest.fixture(scope="module")
 def review(files, layers):
-    from gisplan.review_input import read_fire_lanes
-
     root, _ = files
     return review_proposals(layers, read_proposal(root / "proposal.geojson", layers),
                             rules=load_rules(),
@@ -234,6 +232,39 @@ def test_proposal_problems_are_located(layers, tmp_path):
                    ("unknown_community", "bad_com", "community_id"),
                    ("wrong_geometry_type", "ok2", None)}
     assert all(p.layer == "proposal (p.geojson)" for p in exc.value.report.errors)
+
+
+def test_bowtie_proposal_is_invalid_geometry_located_on_its_id(layers, tmp_path):
+    bowtie = shapely.Polygon(shapely.get_coordinates(
+        [point(20, 30), point(30, 40), point(30, 30), point(20, 40)]))
+    assert not bowtie.is_valid
+    proposal_frame({"ok": ("bench", "A", point(30, 60)),
+                    "bow": ("bike_shed", "A", bowtie)}).to_file(tmp_path / "p.geojson")
+    with pytest.raises(ValidationError) as exc:
+        read_proposal(tmp_path / "p.geojson", layers)
+    [problem] = exc.value.report.errors
+    assert (problem.check, problem.feature_id, problem.field) == ("invalid_geometry", "bow",
+                                                                  None)
+    assert "Self-intersection" in problem.message
+
+
+@pytest.mark.parametrize("width", [-2.0, 0.0, "six"])
+def test_fire_lane_width_must_be_a_number_above_0(layers, tmp_path, width):
+    gpd.GeoDataFrame({"lane_id": ["L1", "L2"], "width_m": [width, 6.0]},
+                     geometry=[line((170, 0), (170, 100)), line((20, 0), (20, 100))],
+                     crs=CRS).to_file(tmp_path / "lanes.geojson", engine="pyogrio")
+    with pytest.raises(ValidationError) as exc:
+        read_fire_lanes(tmp_path / "lanes.geojson", layers)
+    assert [(p.check, p.feature_id, p.field) for p in exc.value.report.errors] == [
+        ("bad_value", "L1", "width_m")]
+    assert "is not a number > 0 (metres)" in exc.value.report.errors[0].message
+
+
+def test_rules_file_not_utf8(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_bytes("# 消防车道\n[fire_lanes]\nmin_clear_width_m = 4\n".encode("gbk"))
+    with pytest.raises(RulesError, match="cannot read it as UTF-8"):
+        load_rules(path)
 
 
 def test_proposal_reads_the_same_with_fiona(files, layers):

@@ -122,6 +122,13 @@ def gbk_communities(cpg: str | None) -> Callable[[Path], None]:
     return build
 
 
+def gbk_quantities(d: Path) -> None:
+    """quantities.csv saved by Excel as plain 'CSV' on a Chinese Windows: GBK, not UTF-8."""
+    write(d)
+    q = MINI_QUANTITIES.assign(note=["楼梯间粉刷", "屋面防水", "沥青路面", "外墙涂料"])
+    (d / "quantities.csv").write_bytes(q.to_csv(index=False).encode("gbk"))
+
+
 def garbage(d: Path) -> None:
     write(d)
     (d / "buildings.geojson").write_bytes(b"\x00\x9f\xff not json {{{" * 20)
@@ -226,6 +233,8 @@ ERRORS = [
                  ["'Z9'", "community_id or building_id"], id="unknown-target"),
     pytest.param(overlap(90), ("communities", "overlapping_communities", "A", None),
                  ["'B'", "1,000.0 m²", "1 m²"], id="overlapping-communities"),
+    pytest.param(gbk_quantities, ("quantities", "unreadable", None, None),
+                 ["quantities.csv", "not UTF-8", "save it as 'CSV UTF-8'"], id="gbk-quantities"),
     pytest.param(garbage, ("buildings", "unreadable", None, None),
                  ["buildings.geojson", "cannot read"], id="garbage-file"),
     pytest.param(missing_file, ("pipes", "unreadable", None, None),
@@ -306,9 +315,11 @@ def test_fault_is_located_and_nothing_written(tmp_path, capsys, build, where, wo
 
     code, data = run_json(plan, capsys=capsys)
     assert code == 1 and data["ok"] is False and data["errors"] >= 1
-    assert {"severity": "error", "layer": layer, "check": check, "feature_id": fid,
-            "field": field} in [{k: p[k] for k in ("severity", "layer", "check", "feature_id",
-                                                   "field")} for p in data["problems"]]
+    key = ("severity", "layer", "check", "feature_id", "field")
+    same = [p for p in data["problems"]
+            if tuple(p[k] for k in key) == ("error", layer, check, fid, field)]
+    assert same, data["problems"]
+    assert any(all(w in p["message"] for w in words) for p in same), same
 
     assert main(["scope", str(plan), "--out", str(out)]) == 1
     assert "nothing was written" in capsys.readouterr().err

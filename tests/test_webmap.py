@@ -122,6 +122,24 @@ def test_every_value_reaching_html_is_escaped(tmp_path: Path) -> None:
     assert data["layers"]["communities"]["cols"]["name"][0] == EVIL
 
 
+def _packed_features(kind: str, fam: dict) -> int:
+    """How many features one packed geometry family draws, counted from its own runs."""
+    if kind == "point":
+        parts = len(fam["c"]) // 2                      # one (lat, lon) pair per point
+    else:
+        assert sum(fam["r"]) * 2 == len(fam["c"]), kind  # every vertex in some ring/part
+        parts = len(fam["r"])                           # rings or line parts
+        if kind == "polygon" and fam["p"] is not None:
+            assert sum(fam["p"]) == parts, kind
+            parts = len(fam["p"])                       # polygons
+    features = parts if fam["g"] is None else len(fam["g"])
+    if fam["g"] is not None:
+        assert sum(fam["g"]) == parts, kind
+    if fam["i"] is not None:
+        assert len(fam["i"]) == features, kind
+    return features
+
+
 def test_data_holds_every_feature_and_trimmed_columns(page: str, mini: tuple) -> None:
     zones = mini[2]
     data = _data(page)
@@ -130,8 +148,7 @@ def test_data_holds_every_feature_and_trimmed_columns(page: str, mini: tuple) ->
     for key, n in expected.items():
         got = data["layers"][key]
         assert got["n"] == n, key
-        drawn = sum(len(f["i"]) if f["i"] is not None else
-                    (len(f["g"]) if f.get("g") else n) for f in got["geom"].values())
+        drawn = sum(_packed_features(kind, fam) for kind, fam in got["geom"].items())
         assert drawn == n, key
     assert set(data["layers"]["buildings"]["cols"]) == {
         "id", "com", "rtype", "roof", "floors", "households", "units", "floor_area"}
@@ -220,6 +237,26 @@ def test_missing_assets_name_the_install_command(mini: tuple, tmp_path: Path,
         err = capsys.readouterr().err
         assert "npm ci --prefix gisplan/webassets" in err and "Traceback" not in err
         assert not (tmp_path / "out").exists()
+    finally:
+        webassets.inline_assets.cache_clear()
+
+
+def test_installed_version_other_than_pinned_is_an_error(mini: tuple, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "webassets"
+    (fake / "node_modules" / "leaflet").mkdir(parents=True)
+    shutil.copy(webassets.WEBASSETS / "package.json", fake / "package.json")
+    (fake / "node_modules" / "leaflet" / "package.json").write_text(
+        json.dumps({"name": "leaflet", "version": "0.0.1"}), encoding="utf-8")
+    pinned = webassets.pinned_versions()["leaflet"]
+    assert pinned != "0.0.1"
+    monkeypatch.setattr(webassets, "WEBASSETS", fake)
+    webassets.inline_assets.cache_clear()
+    try:
+        with pytest.raises(GisplanError, match=re.escape(
+                f"web map library leaflet is 0.0.1 but {pinned} is pinned; "
+                "run `npm ci --prefix gisplan/webassets`")):
+            build_map(*mini)
     finally:
         webassets.inline_assets.cache_clear()
 
