@@ -6,7 +6,7 @@ data; this module only reads them and computes class breaks.
 Examples
 --------
 >>> styles()["renovation_type"]["basic"]["value"]
-'#41ab5d'
+'#fdd835'
 >>> map_labels()["head.households"]
 '户数'
 >>> quantile_breaks([1, 2, 3, 4, 100], classes=5)
