@@ -27,7 +27,7 @@ from gisplan.io import Engine, read_vector
 from gisplan.layers import Layers
 from gisplan.plan import LayerSource
 from gisplan.report import Report
-from gisplan.schema import LINES, POINTS, POLYGONS, as_text
+from gisplan.schema import LINES, POINTS, POLYGONS, as_text, duplicate_ids
 
 MARKUP_COLUMNS = ("reviewer", "time", "comment", "status")
 
@@ -67,10 +67,10 @@ def _read(path: str | Path, name: str, layers: Layers, *, columns: dict[str, str
         for idx in np.flatnonzero(ids.isna()):
             report.add("error", layer, "missing_value", "empty; expected a non-empty text id",
                        feature_id=where[idx], field=id_column)
-        for value in pd.unique(ids[ids.notna() & ids.duplicated(keep=False)]):
+        for value, n in duplicate_ids(ids).items():
             report.add("error", layer, "duplicate_id",
-                       f"id '{value}' is used by {int((ids == value).sum())} features; ids "
-                       "must be unique", feature_id=str(value), field=id_column)
+                       f"id '{value}' is used by {n} features; ids must be unique",
+                       feature_id=str(value), field=id_column)
         gdf[id_column] = ids
     values = np.asarray(gdf.geometry.array)
     empty = pd.isna(values) | shapely.is_empty(values)
