@@ -41,7 +41,7 @@ from gisplan.catalogue import describe_items, pipe_item
 from gisplan.dxf import write_dxf
 from gisplan.errors import GisplanError
 from gisplan.layers import Layers
-from gisplan.scope import Scope, building_quantities
+from gisplan.scope import Scope, building_quantities, level_figures
 from gisplan.shapefile import write_shapefiles
 from gisplan.zones import Zones
 
@@ -70,17 +70,12 @@ def write_rfc7946(gdf: gpd.GeoDataFrame, path: Path, *, bbox: bool = True) -> Pa
 
 def zone_features(zones: Zones, scope: Scope) -> gpd.GeoDataFrame:
     """Zone outlines with their headline figures from the scope's zone level."""
-    t = scope.table[scope.table["level"] == "zone"]
-    figures = t[t["item"].isin(HEADLINE)].pivot_table(
-        index="area_id", columns="item", values="quantity", aggfunc="sum")
-    figures = figures.reindex(columns=HEADLINE).fillna(0.0)
-    out = zones.outlines.join(figures, on="zone_id")
-    out[HEADLINE] = out[HEADLINE].fillna(0.0)
+    out = zones.outlines.join(level_figures(scope.table, "zone", HEADLINE), on="zone_id")
+    out[[*HEADLINE, "cost_cny"]] = out[[*HEADLINE, "cost_cny"]].fillna(0.0)
     out["buildings"] = out["buildings"].astype(int)
     out["households"] = out["households"].astype(int)
     out["floor_area_m2"] = out["floor_area_m2"].round(2)
-    cost = t.groupby("area_id")["cost_cny"].sum()
-    out["cost_cny"] = out["zone_id"].map(cost).fillna(0.0).round(2)
+    out["cost_cny"] = out["cost_cny"].round(2)
     return out
 
 
@@ -137,13 +132,7 @@ def building_figures(layers: Layers, scope: Scope) -> pd.DataFrame:
 
 
 def _community_figures(scope: Scope) -> pd.DataFrame:
-    t = scope.table[scope.table["level"] == "community"]
-    cols = [*HEADLINE, "structures_area_m2"]
-    wide = t[t["item"].isin(cols)].pivot_table(index="area_id", columns="item",
-                                               values="quantity", aggfunc="sum")
-    wide = wide.reindex(columns=cols).fillna(0.0)
-    wide["cost_cny"] = t.groupby("area_id")["cost_cny"].sum()
-    return wide.round(3)
+    return level_figures(scope.table, "community", [*HEADLINE, "structures_area_m2"]).round(3)
 
 
 def enrich_layers(layers: Layers, scope: Scope,

@@ -30,7 +30,7 @@ import pandas as pd
 
 from gisplan import __version__
 from gisplan.catalogue import load_funding_sources
-from gisplan.scope import Scope
+from gisplan.scope import Scope, level_figures
 
 COLORS = {"bar": "#3182bd", "basic": "#41ab5d", "upgrade": "#fd8d3c"}
 TIER = {"basic": "基本型 basic", "upgrade": "提升型 upgrade"}
@@ -155,11 +155,7 @@ def _areas(scope: Scope, level: str) -> pd.DataFrame:
     t = scope.table[scope.table["level"] == level]
     if t.empty:
         return pd.DataFrame(columns=["area_name", "cost_cny", *(h[0] for h in HEADLINE)])
-    wide = t[t["item"].isin([h[0] for h in HEADLINE])].pivot_table(
-        index="area_id", columns="item", values="quantity", aggfunc="sum")
-    wide = wide.reindex(index=pd.Index(t["area_id"].unique(), name="area_id"),
-                        columns=[h[0] for h in HEADLINE]).fillna(0.0)
-    wide["cost_cny"] = t.groupby("area_id")["cost_cny"].sum()
+    wide = level_figures(t, level, [h[0] for h in HEADLINE])
     wide["area_name"] = t.groupby("area_id")["area_name"].first()
     return wide.sort_index()
 

@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,7 @@ from gisplan.layers import Layers
 
 # building_quantities is re-exported: the outputs take it from here, beside Scope.
 __all__ = ["LEVELS", "TABLE_COLUMNS", "Scope", "building_quantities", "compute_scope",
-           "roll_up", "scope_from_facts"]
+           "level_figures", "roll_up", "scope_from_facts"]
 
 LEVELS = ("community", "unassigned", "street", "zone", "city")
 TABLE_COLUMNS = ["level", "area_id", "item", "unit", "quantity", "name_zh", "source",
@@ -180,6 +181,29 @@ def roll_up(facts: pd.DataFrame, communities: pd.DataFrame, *, city_name: str,
     if zones is not None:
         out["zone_id"] = stacked(6)[order]
     return as_frame(out)
+
+
+def level_figures(table: pd.DataFrame, level: str, items: Sequence[str]) -> pd.DataFrame:
+    """Per area of one level of a scope table: the quantity of each of ``items`` (0 where
+    the area has none) and its total ``cost_cny``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"level": "street", "area_id": ["S1", "S1", "S2"],
+    ...                   "item": ["households", "roof", "households"],
+    ...                   "quantity": [30.0, 5.0, 10.0], "cost_cny": [0.0, 500.0, 0.0]})
+    >>> level_figures(t, "street", ["households", "buildings"]).to_dict("index")
+    {'S1': {'households': 30.0, 'buildings': 0.0, 'cost_cny': 500.0}, \
+'S2': {'households': 10.0, 'buildings': 0.0, 'cost_cny': 0.0}}
+    """
+    t = table[table["level"] == level]
+    areas = pd.Index(t["area_id"].unique(), name="area_id")
+    wide = t[t["item"].isin(items)].pivot_table(index="area_id", columns="item",
+                                                values="quantity", aggfunc="sum")
+    wide = wide.reindex(index=areas, columns=list(items)).fillna(0.0)
+    wide.columns.name = None
+    wide["cost_cny"] = t.groupby("area_id", sort=False)["cost_cny"].sum()
+    return wide
 
 
 def compute_scope(layers: Layers, *, zones: pd.Series | None = None) -> Scope:

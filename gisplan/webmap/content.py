@@ -21,7 +21,7 @@ from gisplan.assign import UNASSIGNED
 from gisplan.catalogue import describe_items, pipe_item
 from gisplan.layers import Layers
 from gisplan.report_page import headline as report_headline
-from gisplan.scope import Scope, building_quantities
+from gisplan.scope import Scope, building_quantities, level_figures
 from gisplan.webmap.options import METRICS
 from gisplan.webmap.pack import category, csr, num, pack_geometries, text
 from gisplan.webmap.styles import quantile_breaks, ramp
@@ -115,12 +115,8 @@ def _positions(ids: pd.Series, keys: Any) -> np.ndarray:
 
 def _pivot(table: pd.DataFrame, level: str, ids: pd.Series) -> pd.DataFrame:
     """Headline quantities and cost per area of ``level``, in the order of ``ids``."""
-    t = table[table["level"] == level]
-    wide = t[t["item"].isin(HEADLINE)].pivot_table(index="area_id", columns="item",
-                                                    values="quantity", aggfunc="sum")
-    wide = wide.reindex(index=pd.Index(ids.astype(object)), columns=list(HEADLINE))
-    wide = wide.fillna(0.0)
-    wide["cost"] = t.groupby("area_id")["cost_cny"].sum().reindex(wide.index).fillna(0.0)
+    wide = level_figures(table, level, HEADLINE).rename(columns={"cost_cny": "cost"})
+    wide = wide.reindex(index=pd.Index(ids.astype(object))).fillna(0.0)
     hh = wide["households"].to_numpy()
     wide["cost_per_household"] = np.where(hh > 0, wide["cost"].to_numpy() / np.where(
         hh > 0, hh, 1.0), np.nan)
