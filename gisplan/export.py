@@ -131,6 +131,12 @@ def building_figures(layers: Layers, scope: Scope) -> pd.DataFrame:
     return wide.round(3)
 
 
+def _pipe_cost(pipes: pd.DataFrame) -> np.ndarray:
+    """Length times unit price for pipes to be built or replaced; 0 for ``keep``."""
+    return np.where(pipes["action"] != "keep",
+                    pipes["length_m"] * pipes["unit_price_cny"].fillna(0), 0.0).round(2)
+
+
 def _community_figures(scope: Scope) -> pd.DataFrame:
     return level_figures(scope.table, "community", [*HEADLINE, "structures_area_m2"]).round(3)
 
@@ -199,9 +205,7 @@ def enrich_layers(layers: Layers, scope: Scope,
     pipes["length_m"] = shapely.length(geoms).round(3)
     pipes["item"] = pipe_item(pipes["network"], pipes["diameter_mm"]).to_numpy(dtype=object)
     pipes = pipes.join(_priced(pipes, pipes["item"], layers.catalogue))
-    scope_pipe = (pipes["action"] != "keep").to_numpy()
-    pipes["cost_cny"] = np.where(scope_pipe, pipes["length_m"] * pipes["unit_price_cny"].fillna(0),
-                                 0.0).round(2)
+    pipes["cost_cny"] = _pipe_cost(pipes)
 
     fac = a.facilities.copy()
     fac["zone_id"] = _zone_of(fac["community_id"], zones)
@@ -268,8 +272,7 @@ def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
     cut = cut.set_geometry(gpd.GeoSeries(piece[pd.notna(piece)], index=cut.index, crs=pipes.crs))
     cut["community_id"] = community_id
     cut["length_m"] = cut.geometry.length.round(3)
-    cut["cost_cny"] = np.where(cut["action"] != "keep",
-                               cut["length_m"] * cut["unit_price_cny"].fillna(0), 0.0).round(2)
+    cut["cost_cny"] = _pipe_cost(cut)
     out["pipes"] = cut
     barriers = enriched["barriers"]
     out["barriers"] = barriers.iloc[np.sort(barriers.sindex.query(area, predicate="intersects"))]
