@@ -98,8 +98,9 @@ def assign_to_areas(layers: Layers) -> Assignment:
     Examples
     --------
     >>> from gisplan.layers import load_layers
-    >>> a = assign_to_areas(load_layers("tests/data/mini"))   # doctest: +SKIP
-    >>> a.pipe_pieces.groupby("pipe_id")["length_m"].sum()   # doctest: +SKIP
+    >>> a = assign_to_areas(load_layers("layers/hunchun2020"))
+    >>> len(a.buildings), int((a.buildings["community_id"] == "unassigned").sum())
+    (96, 0)
     """
     com = layers.communities
     # assign() copies lazily (pandas copy-on-write): the 10^6 geometries are not copied.

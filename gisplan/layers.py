@@ -8,8 +8,8 @@ every problem found. :func:`validate_plan` returns the report instead.
 Examples
 --------
 >>> from gisplan.layers import load_layers
->>> layers = load_layers("layers/hunchun2020")          # doctest: +SKIP
->>> int(layers.buildings["households"].sum())            # doctest: +SKIP
+>>> layers = load_layers("layers/hunchun2020")  # the bundled plan, from the repository root
+>>> int(layers.buildings["households"].sum())
 5054
 """
 

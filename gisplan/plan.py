@@ -7,8 +7,8 @@ themselves are read and validated by :mod:`gisplan.layers`.
 Examples
 --------
 >>> from gisplan.plan import read_plan
->>> plan = read_plan("layers/hunchun2020")  # doctest: +SKIP
->>> plan.crs                                  # doctest: +SKIP
+>>> plan = read_plan("layers/hunchun2020")  # the bundled plan, from the repository root
+>>> plan.crs
 'EPSG:4552'
 """
 

@@ -12,9 +12,9 @@ Examples
 --------
 >>> from gisplan.layers import load_layers
 >>> from gisplan.scope import compute_scope
->>> scope = compute_scope(load_layers("layers/hunchun2020"))      # doctest: +SKIP
->>> city = scope.table.query("level == 'city'").set_index("item")  # doctest: +SKIP
->>> city.loc["households", "quantity"]                             # doctest: +SKIP
+>>> scope = compute_scope(load_layers("layers/hunchun2020"))
+>>> city = scope.table.query("level == 'city'").set_index("item")
+>>> float(city.loc["households", "quantity"])
 5054.0
 """
 
