@@ -1,6 +1,6 @@
 """Benchmark: the dask engine on 1 and 2 workers against the in-memory engine.
 
-A synthetic city of N buildings (:mod:`gisplan.synthetic`) is written as
+A synthetic city of N buildings (:mod:`gisplan.inputs.synthetic`) is written as
 GeoParquet and partitioned (``gisplan partition``: Hilbert-sorted parts; not
 part of the timed runs, its time is reported). Then, on that same plan folder:
 
@@ -52,17 +52,18 @@ def same_table(want: pd.DataFrame, got: pd.DataFrame) -> bool:
 
 
 def run(n: int, npartitions: int, repeat: int, seed: int, workers: list[int]) -> dict:
-    from gisplan.distributed import dask_client, run_scope_dask
-    from gisplan.layers import load_layers
-    from gisplan.partition import partition_plan
-    from gisplan.scope import compute_scope
-    from gisplan.synthetic import make_city, write_city
-    from gisplan.zones import detect_zones
+    from gisplan.analysis.scope import compute_scope
+    from gisplan.analysis.zones import detect_zones
+    from gisplan.engines.distributed import dask_client, run_scope_dask
+    from gisplan.engines.partition import partition_plan
+    from gisplan.inputs.synthetic import make_city
+    from gisplan.inputs.validation import load_layers
+    from gisplan.outputs.plan_folder import write_plan_folder
 
     out: dict = {"n": n, "npartitions": npartitions, "repeat": repeat, "runs": []}
     with tempfile.TemporaryDirectory(prefix=f"bench_dask{n}_") as tmp:
         tmp = Path(tmp)
-        plan = write_city(make_city(n, seed=seed), tmp / "plan")
+        plan = write_plan_folder(make_city(n, seed=seed), tmp / "plan")
         t0 = time.perf_counter()
         parts = partition_plan(plan, tmp / "parts", npartitions=npartitions)
         out["partition_s"] = time.perf_counter() - t0

@@ -1,7 +1,7 @@
 """Benchmark: the web map (``gisplan map``) -- build time, HTML size, page load in Chromium.
 
 For the Hunchun plan (when ``layers/hunchun2020`` exists) and synthetic cities
-of N buildings (:mod:`gisplan.synthetic`, written as GeoParquet; not timed),
+of N buildings (:mod:`gisplan.inputs.synthetic`, written as GeoParquet; not timed),
 layers, zones and scope are computed (not timed), then
 
 * ``build``  -- ``build_map(layers, scope, zones)``, median of ``--repeat`` runs,
@@ -33,10 +33,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
-from gisplan.webmap import build_map, write_map
-from gisplan.zones import detect_zones
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.webmap import build_map, write_map
 
 REPO = Path(__file__).resolve().parents[1]
 HUNCHUN = REPO / "layers" / "hunchun2020"
@@ -49,9 +49,10 @@ def _plan(name: str, work: Path) -> tuple:
     if name == "hunchun":
         folder = HUNCHUN
     else:
-        from gisplan.synthetic import make_city, write_city
+        from gisplan.inputs.synthetic import make_city
+        from gisplan.outputs.plan_folder import write_plan_folder
 
-        folder = write_city(make_city(int(name), seed=1), work / f"city{name}")
+        folder = write_plan_folder(make_city(int(name), seed=1), work / f"city{name}")
     layers = load_layers(folder)
     zones = detect_zones(layers)
     return layers, compute_scope(layers, zones=zones.membership), zones

@@ -10,7 +10,7 @@ wholly covered by a community is not cut, as gisplan does).
 The script starts a throwaway PostgreSQL cluster (``initdb`` / ``pg_ctl``, run
 as the ``postgres`` user when started as root) in a temporary folder,
 listening on 127.0.0.1 only with trust authentication; loads the synthetic
-city (:mod:`gisplan.synthetic`, N buildings) through ``psql``'s ``COPY`` of
+city (:mod:`gisplan.inputs.synthetic`, N buildings) through ``psql``'s ``COPY`` of
 hex EWKB; builds GiST indexes and ANALYZEs; runs the SQL ``--repeat`` times;
 times gisplan's own code for the same aggregation on the same data (its
 largest-share and pipe-split primitives plus pandas group-bys, i.e. what
@@ -197,7 +197,7 @@ def postgis_facts(psql: list[str], *, seqscan: bool) -> pd.Series:
 
 
 def _long(b: pd.DataFrame, p: pd.DataFrame) -> pd.Series:
-    from gisplan.catalogue import pipe_item
+    from gisplan.plan.catalogue import pipe_item
 
     items = pipe_item(p["network"], p["diameter_mm"]).to_numpy(dtype=object)
     pipes = pd.DataFrame({"community_id": p["community_id"], "item": items,
@@ -208,8 +208,8 @@ def _long(b: pd.DataFrame, p: pd.DataFrame) -> pd.Series:
 
 def gisplan_facts(layers) -> pd.Series:
     """The same aggregation with gisplan's own primitives (as compute_scope runs them)."""
-    from gisplan.catalogue import pipe_item
-    from gisplan.spatial import largest_share, split_lengths
+    from gisplan.inputs.spatial import largest_share, split_lengths
+    from gisplan.plan.catalogue import pipe_item
 
     com = layers.communities
     areas = np.asarray(com.geometry.array)
@@ -232,7 +232,7 @@ def gisplan_facts(layers) -> pd.Series:
 
 def scope_facts(layers) -> pd.Series:
     """The same figures from gisplan's scope table (community and unassigned rows)."""
-    from gisplan.scope import compute_scope
+    from gisplan.analysis.scope import compute_scope
 
     t = compute_scope(layers).table
     t = t[t["level"].isin(["community", "unassigned"]) & (t["item"].isin(
@@ -263,15 +263,16 @@ def _timed(fn, repeat: int):
 
 
 def run(n: int, repeat: int, seed: int, seqscan: bool) -> dict:
-    from gisplan.layers import load_layers
-    from gisplan.synthetic import make_city, write_city
+    from gisplan.inputs.synthetic import make_city
+    from gisplan.inputs.validation import load_layers
+    from gisplan.outputs.plan_folder import write_plan_folder
 
     city = make_city(n, seed=seed)
     out: dict = {"n": n, "repeat": repeat, "seqscan": seqscan,
                  "rows": {k: len(city[k]) for k in ("communities", "buildings", "pipes")}}
     with tempfile.TemporaryDirectory(prefix="bench_pg_") as tmp:
         t0 = time.perf_counter()
-        layers = load_layers(write_city(city, Path(tmp) / "plan"))
+        layers = load_layers(write_plan_folder(city, Path(tmp) / "plan"))
         out["gisplan_load_s"] = time.perf_counter() - t0
     s, ts, mine = _timed(lambda: gisplan_facts(layers), repeat)
     out["gisplan"] = {"seconds": s, "all": ts}

@@ -1,11 +1,11 @@
 """Benchmark: GeoParquet plan folder -> validated layers -> scope -> scope.csv.
 
-For each size N a synthetic city (:mod:`gisplan.synthetic`) is generated and
+For each size N a synthetic city (:mod:`gisplan.inputs.synthetic`) is generated and
 written as GeoParquet (not timed); then, in a fresh process per N, the stages
 
 * ``load``  -- ``load_layers(folder)`` (read + validate),
 * ``scope`` -- ``compute_scope(layers)``,
-* ``csv``   -- the long table to ``scope.csv`` as ``gisplan.tables`` writes it,
+* ``csv``   -- the long table to ``scope.csv`` as ``gisplan.outputs.tables`` writes it,
 
 and the bare primitives they are built from are timed on the same data
 (median of ``--repeat`` runs). Each stage is compared with the sum of its
@@ -97,8 +97,8 @@ def _bare_choropleth(com) -> str:
 
 def _time_outputs(out: dict, layers, scope, zones, tmp: Path, repeat: int) -> None:
     """The output stages: all exports (GeoJSON, GPKG, SHP, DXF) and the web map."""
-    from gisplan.export import write_exports
-    from gisplan.webmap import build_map, write_map
+    from gisplan.outputs.exports.layer_files import write_exports
+    from gisplan.outputs.webmap import build_map, write_map
 
     def exports():
         folder = tmp / "exports"
@@ -121,10 +121,11 @@ def run_one(n: int, repeat: int, seed: int, outputs: bool = False) -> dict:
     import pandas as pd
     import shapely
 
-    from gisplan.layers import load_layers
-    from gisplan.scope import compute_scope
-    from gisplan.synthetic import make_city, write_city
-    from gisplan.zones import detect_zones
+    from gisplan.analysis.scope import compute_scope
+    from gisplan.analysis.zones import detect_zones
+    from gisplan.inputs.synthetic import make_city
+    from gisplan.inputs.validation import load_layers
+    from gisplan.outputs.plan_folder import write_plan_folder
 
     out: dict = {"n": n, "repeat": repeat, "stages": {}, "primitives": {}}
     with tempfile.TemporaryDirectory(prefix=f"bench{n}_") as tmp:
@@ -133,7 +134,7 @@ def run_one(n: int, repeat: int, seed: int, outputs: bool = False) -> dict:
         city = make_city(n, seed=seed)
         out["generate_s"] = time.perf_counter() - t0
         out["rows"] = {k: len(v) for k, v in city.items()}
-        folder = write_city(city, tmp / "plan")
+        folder = write_plan_folder(city, tmp / "plan")
         out["parquet_mb"] = sum(p.stat().st_size for p in folder.glob("*.parquet")) / 2**20
         del city
         csv_path = tmp / "scope.csv"

@@ -1,7 +1,8 @@
 """Contiguous zones at national scale: 40,000 communities (the 2020 programme's ~39,000).
 
 Generates communities on a jittered grid (a third of neighbours touch, the rest are 10-90 m
-apart) cut by trunk roads, runs :func:`gisplan.zones.detect_zones`, and times it against the
+apart) cut by trunk roads, runs :func:`~gisplan.analysis.zones.detect_zones`, and times it
+against the
 primitives it is built from on the same data: the STRtree ``dwithin`` pair query, scipy's
 connected components, and geopandas' ``dissolve(method="disjoint_subset")``.
 
@@ -25,8 +26,8 @@ from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from gisplan.layers import load_layers
-from gisplan.zones import detect_zones
+from gisplan.analysis.zones import detect_zones
+from gisplan.inputs.validation import load_layers
 
 CRS = "EPSG:4552"
 

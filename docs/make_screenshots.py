@@ -23,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout
 
-from gisplan.layers import load_layers  # noqa: E402
-from gisplan.scope import compute_scope  # noqa: E402
-from gisplan.webmap import build_map, write_map  # noqa: E402
-from gisplan.zones import detect_zones  # noqa: E402
+from gisplan.analysis.scope import compute_scope  # noqa: E402
+from gisplan.analysis.zones import detect_zones  # noqa: E402
+from gisplan.inputs.validation import load_layers  # noqa: E402
+from gisplan.outputs.webmap import build_map, write_map  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,9 +1,9 @@
 """gisplan: GIS planning for old residential community renovation (城镇老旧小区改造).
 
-The flow is one way: a plan folder (:mod:`gisplan.plan`) gives validated
-layers (:mod:`gisplan.layers`), from which contiguous zones and per-area
-scope are computed (:mod:`gisplan.zones`, :mod:`gisplan.scope`), and then
-outputs are written (:mod:`gisplan.tables`).
+The flow is one way: a plan folder (:mod:`gisplan.plan.settings`) gives validated
+layers (:mod:`gisplan.inputs.validation`), from which contiguous zones and per-area
+scope are computed (:mod:`gisplan.analysis.zones`, :mod:`gisplan.analysis.scope`), and then
+outputs are written (:mod:`gisplan.outputs.tables`).
 """
 
 from gisplan.errors import (

@@ -1,3 +1,3 @@
-from gisplan.cli import main
+from gisplan.cli.main import main
 
 raise SystemExit(main())

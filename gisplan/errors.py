@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gisplan.report import Report
+    from gisplan.inputs.problems import Report
 
 
 class GisplanError(Exception):

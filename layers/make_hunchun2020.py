@@ -29,7 +29,7 @@ import _hunchun_geometry as hg
 import _hunchun_io as hio
 
 HERE = Path(__file__).resolve().parent
-CATALOGUE = HERE.parent / "gisplan" / "data" / "work_items.csv"
+CATALOGUE = HERE.parent / "gisplan" / "plan" / "data" / "work_items.csv"
 CRS = "EPSG:4552"
 SEED = 2020_0715
 S = 0.8  # layout scale applied to the relative cell / barrier coordinates below

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 {iframe}
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
-from gisplan.zones import detect_zones
+from gisplan.inputs.validation import load_layers
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
 
 pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 160)
@@ -54,7 +54,7 @@ the one-page summary. Outputs go to `../outputs/notebooks/01_planner_tour/`.""")
     new_markdown_cell("## The layers\n\nEvery layer is validated on loading; "
                       "warnings say what lies outside every community."),
     new_code_cell("""\
-from gisplan.plan import LAYER_NAMES
+from gisplan.plan.settings import LAYER_NAMES
 
 pd.Series({name: len(layers.layer(name)) for name in LAYER_NAMES}, name="features")"""),
     new_code_cell("""\
@@ -105,19 +105,19 @@ r[["item", "name_zh", "unit", "stated", "computed", "difference"]].head(10)"""),
     new_markdown_cell("## The web map and the summary page\n\nBoth pages are single offline "
                       "files (Leaflet is inlined); open them from the output folder too."),
     new_code_cell("""\
-from gisplan.webmap import build_map, write_map
+from gisplan.outputs.webmap import build_map, write_map
 
 webmap = build_map(layers, scope, zones)
 write_map(webmap, OUT)
 print(webmap.stats["features"])
 IFrame(src=str(OUT / "map.html"), width="100%", height=560)"""),
     new_code_cell("""\
-from gisplan.report_page import write_report
+from gisplan.outputs.pages.summary import write_report
 
 page = write_report(scope, OUT, plan_name=layers.plan.name)
 IFrame(src=str(page), width="100%", height=560)"""),
     new_code_cell("""\
-from gisplan.tables import write_scope_tables
+from gisplan.outputs.tables import write_scope_tables
 
 sorted(p.name for p in write_scope_tables(scope, OUT))"""),
 ]
@@ -167,8 +167,8 @@ proposal.to_crs("EPSG:4326").to_file(proposal_file, driver="GeoJSON", engine="py
 print(com["name"], com.community_id, "· building", home.building_id)"""),
     new_markdown_cell("## Its findings\n\nOne row per rule per proposal, passes included."),
     new_code_cell("""\
-from gisplan.review import load_rules, review_proposals
-from gisplan.review_input import read_markup, read_proposal
+from gisplan.analysis.review import review_proposals
+from gisplan.inputs.proposals import load_rules, read_markup, read_proposal
 
 proposals = read_proposal(proposal_file, layers)
 review = review_proposals(layers, proposals, rules=load_rules(),
@@ -184,8 +184,8 @@ f[f["feature_id"] == "BIKE-1"][["rule", "measured", "limit", "passed"]]"""),
     new_code_cell("""\
 review.ledger[["structure_id", "kind", "status", "community_name", "area_m2"]].head()"""),
     new_code_cell("""\
-from gisplan.review_map import review_map
-from gisplan.review_report import write_review
+from gisplan.outputs.pages.review_map import review_map
+from gisplan.outputs.pages.review import write_review
 
 written = write_review(review, OUT / "review", map_html=review_map(layers))
 print([p.name for p in written])
@@ -209,7 +209,7 @@ marks.to_crs("EPSG:4326").to_file(markup_file, driver="GeoJSON", engine="pyogrio
 markup = read_markup(markup_file, layers)
 markup"""),
     new_code_cell("""\
-from gisplan.review_report import markup_table
+from gisplan.outputs.pages.review import markup_table
 
 second = review_proposals(layers, proposals, rules=load_rules(), markup=markup,
                           inputs={"proposal": proposal_file.name, "markup": markup_file.name})
@@ -222,7 +222,7 @@ listed"""),
 import contextlib
 import io
 
-from gisplan.cli import main
+from gisplan.cli.main import main
 
 with contextlib.redirect_stderr(io.StringIO()):  # the plan's warnings, listed above
     code = main(["review", str(PLAN), "--proposal", str(proposal_file),
@@ -240,7 +240,7 @@ the way a design firm would: pyogrio and fiona for the GIS files, ezdxf for the 
 Outputs go to `../outputs/notebooks/03_design_firm_export/`."""),
     new_code_cell(SETUP.format(name="03_design_firm_export", iframe="")),
     new_code_cell("""\
-from gisplan.export import FORMATS, write_exports
+from gisplan.outputs.exports.layer_files import FORMATS, write_exports
 
 folder = OUT / "exports"
 written = write_exports(layers, scope, zones, folder, formats=FORMATS)
@@ -286,7 +286,7 @@ counts.head(12)"""),
 import json
 import zipfile
 
-from gisplan.packages import write_packages
+from gisplan.outputs.packages import write_packages
 
 first = layers.communities["community_id"].sort_values().iloc[0]
 (package,) = write_packages(layers, scope, zones, OUT / "packages", communities=[first])

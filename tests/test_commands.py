@@ -4,9 +4,9 @@ import re
 
 from plans import mini_layers, write_plan
 
-from gisplan import cli
-from gisplan.cli import main
-from gisplan.outputs import staged_output
+from gisplan.cli import main as cli
+from gisplan.cli.main import main
+from gisplan.outputs.staging import staged_output
 
 
 def test_run_reports_progress_and_writes_everything(mini_plan, tmp_path, capsys):

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gisplan.declutter import declutter
+from gisplan.outputs.exports.labels import declutter
 
 
 def test_higher_priority_wins_and_touching_labels_both_show():
@@ -34,7 +34,7 @@ def test_dxf_labels_never_overlap_and_keep_community_and_zone_ids():
     import geopandas as gpd
     import shapely
 
-    from gisplan.dxf import label_table
+    from gisplan.outputs.exports.dxf import label_table
 
     sq = shapely.box(0, 0, 100, 100)
     enriched = {

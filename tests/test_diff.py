@@ -13,10 +13,10 @@ import shapely
 from plans import CRS, box, mini_layers, write_plan
 from rfc7946 import check_rfc7946
 
-from gisplan.cli import main
-from gisplan.diff import FEATURE_COLUMNS, SCOPE_COLUMNS, diff_layer, diff_plans
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
+from gisplan.analysis.diff import FEATURE_COLUMNS, SCOPE_COLUMNS, diff_layer, diff_plans
+from gisplan.analysis.scope import compute_scope
+from gisplan.cli.main import main
+from gisplan.inputs.validation import load_layers
 
 H = 2.9
 
@@ -130,7 +130,7 @@ def test_cli_diff(plans, tmp_path):
 
 
 def test_diff_page_data_and_tables(diff):
-    from gisplan.diff_map import diff_html, diff_map_data
+    from gisplan.outputs.pages.diff import diff_html, diff_map_data
 
     data = diff_map_data(diff)
     assert data["counts"] == {"added": 1, "removed": 1, "moved": 2, "reshaped": 1,
@@ -155,7 +155,7 @@ def test_diff_page_data_and_tables(diff):
 
 
 def test_diff_page_escapes_attribute_values(plans, tmp_path):
-    from gisplan.diff_map import diff_html
+    from gisplan.outputs.pages.diff import diff_html
 
     layers = new_version()
     layers["communities"].loc[2, "name"] = "<img src=x onerror=alert(1)>"

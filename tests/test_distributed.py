@@ -1,4 +1,4 @@
-"""The dask engine (gisplan.distributed) gives the in-memory engine's numbers.
+"""The dask engine (gisplan.engines.distributed) gives the in-memory engine's numbers.
 
 One local cluster of 2 in-process workers serves every test (processes=False
 starts in a second). Tables are compared row by row: same rows in the same
@@ -18,14 +18,16 @@ import shapely
 from conftest import HUNCHUN
 from plans import PLAN_TOML, write_plan
 
-from gisplan.cli import main
-from gisplan.distributed import dask_client, partition_plan, run_scope_dask, write_partitioned
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.cli.main import main
+from gisplan.engines.distributed import dask_client, run_scope_dask
+from gisplan.engines.partition import partition_plan, write_partitioned
 from gisplan.errors import GisplanError, ValidationError
-from gisplan.layers import load_layers
-from gisplan.plan import read_plan
-from gisplan.scope import compute_scope
-from gisplan.synthetic import make_city, write_city
-from gisplan.zones import detect_zones
+from gisplan.inputs.synthetic import make_city
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.plan_folder import write_plan_folder
+from gisplan.plan.settings import read_plan
 
 RTOL = 1e-9
 # dask's parquet reader calls reset_index(inplace=True), deprecated by pandas 3.1.
@@ -125,7 +127,7 @@ def city(tmp_path_factory) -> Path:
     """A 3,000-building city with surveyed figures for buildings and communities,
     stated plan totals, and a household threshold for zones (zones then need the
     buildings)."""
-    folder = write_city(make_city(3000, seed=3), tmp_path_factory.mktemp("city") / "plan")
+    folder = write_plan_folder(make_city(3000, seed=3), tmp_path_factory.mktemp("city") / "plan")
     layers = load_layers(folder)
     b = layers.buildings["building_id"].to_numpy()[::97]
     c = layers.communities["community_id"].to_numpy()[::7]
@@ -260,7 +262,7 @@ def test_cli_partition_and_dask_scope(mini_plan, tmp_path, client, capsys):
 
 
 def test_core_does_not_import_dask():
-    code = ("import sys, gisplan.cli, gisplan.scope, gisplan.partition;"
+    code = ("import sys, gisplan.cli.main, gisplan.analysis.scope, gisplan.engines.partition;"
             "sys.exit(any(m.split('.')[0] in ('dask', 'distributed', 'dask_geopandas')"
             " for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -21,18 +21,18 @@ import shapely
 from plans import X0, Y0, box, mini_layers, write_plan
 from rfc7946 import assert_same_features, check_rfc7946
 
-from gisplan.cli import main
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.cli.main import main
 from gisplan.errors import GisplanError, OutputError
-from gisplan.export import (
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.exports.layer_files import (
     ID_COLUMNS,
     enrich_layers,
     select_community,
     write_exports,
 )
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
-from gisplan.shapefile import shapefile_fields, write_shapefiles
-from gisplan.zones import detect_zones
+from gisplan.outputs.exports.shapefile import shapefile_fields, write_shapefiles
 
 H = 2.9  # storey height
 NAMES = ["一号楼", "二号楼（珲春·新区）", "三号楼", None]
@@ -216,7 +216,7 @@ def test_field_names_fit_and_follow_the_data_mapping(out):
 
 
 def test_field_mapping_data_file_is_valid():
-    from gisplan.shapefile import _field_map
+    from gisplan.outputs.exports.shapefile import _field_map
 
     table = _field_map()
     names = [f for f, _ in table.values()]

@@ -1,4 +1,4 @@
-"""gisplan.grouping: sums by keys agree with pandas' group-by, row for row."""
+"""gisplan.inputs.grouping: sums by keys agree with pandas' group-by, row for row."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gisplan.grouping import as_frame, sum_by
+from gisplan.inputs.grouping import as_frame, sum_by
 
 rows = st.lists(st.tuples(st.sampled_from(["a", "b", "甲", None]),
                           st.integers(-1, 3),

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from conftest import HUNCHUN, REPO
 
-from gisplan.catalogue import load_catalogue, pipe_item
-from gisplan.layers import load_layers, validate_plan
-from gisplan.scope import compute_scope
-from gisplan.zones import detect_zones
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.inputs.validation import load_layers, validate_plan
+from gisplan.plan.catalogue import load_catalogue, pipe_item
 
 # The seed, section 三（一）: 17 communities, 96 buildings, 5054 households, 38.64万㎡.
 HEADLINE = {"communities": 17, "buildings": 96, "households": 5054, "floor_area_m2": 386_400}

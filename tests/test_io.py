@@ -1,7 +1,7 @@
 """Loading a plan from every supported layer format (issue #2, 'Layer formats').
 
 Every writer below stores the mini plan (``tests/plans.py``) in one format;
-whatever the format, :func:`gisplan.layers.load_layers` must give the same
+whatever the format, :func:`gisplan.inputs.validation.load_layers` must give the same
 typed layers, with Chinese text intact, in the working CRS.
 """
 
@@ -16,9 +16,9 @@ import pytest
 import shapely
 from plans import CRS, PLAN_TOML, mini_layers, write_plan
 
-from gisplan.cli import main
+from gisplan.cli.main import main
 from gisplan.errors import ValidationError
-from gisplan.layers import load_layers
+from gisplan.inputs.validation import load_layers
 
 # Shapefile field names are cut to 10 bytes: what GDAL would make of the long ones.
 SHORT = {"building_id": "building_i", "floor_area_m2": "floor_area", "community_id": "community_",

@@ -16,13 +16,13 @@ import openpyxl
 import pytest
 from rfc7946 import check_rfc7946
 
-from gisplan.cli import main
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.cli.main import main
 from gisplan.errors import GisplanError, OutputError
-from gisplan.export import enrich_layers
-from gisplan.layers import load_layers
-from gisplan.packages import folder_name, write_package, write_packages
-from gisplan.scope import compute_scope
-from gisplan.zones import detect_zones
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.exports.layer_files import enrich_layers
+from gisplan.outputs.packages import folder_name, write_package, write_packages
 
 
 @pytest.fixture(scope="module")

@@ -25,11 +25,11 @@ from test_webmap_browser import (
     browser,  # noqa: F401 - the shared browser fixture
 )
 
-from gisplan.cli import main
-from gisplan.layers import load_layers
-from gisplan.review_input import read_markup
-from gisplan.scope import compute_scope
-from gisplan.zones import detect_zones
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.cli.main import main
+from gisplan.inputs.proposals import read_markup
+from gisplan.inputs.validation import load_layers
 
 
 @pytest.fixture(scope="module")

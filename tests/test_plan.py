@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from plans import PLAN_TOML, write_plan
 
-from gisplan.cli import main
+from gisplan.cli.main import main
 from gisplan.errors import PlanError, ValidationError
-from gisplan.layers import load_layers
-from gisplan.plan import DEFAULT_FACTOR_WEIGHTS, read_plan
+from gisplan.inputs.validation import load_layers
+from gisplan.plan.settings import DEFAULT_FACTOR_WEIGHTS, read_plan
 
 FULL = """\
 [plan]

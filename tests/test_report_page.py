@@ -13,17 +13,17 @@ import pandas as pd
 import pytest
 from plans import mini_layers, write_plan
 
-from gisplan.cli import main
-from gisplan.layers import load_layers
-from gisplan.report_page import (
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.cli.main import main
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.pages.summary import (
     bar_chart,
     headline,
     reconciliation,
     report_html,
     stacked_bar_chart,
 )
-from gisplan.scope import compute_scope
-from gisplan.zones import detect_zones
 
 EVIL = "<img src=x onerror=alert(1)>"
 BAR = re.compile(r'<rect class="gp-bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)" '

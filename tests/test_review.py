@@ -17,16 +17,15 @@ import shapely
 from plans import CRS, box, line, mini_layers, point, write_plan
 from rfc7946 import check_rfc7946
 
-from gisplan.cli import main
-from gisplan.errors import LayerReadError, RulesError, ValidationError
-from gisplan.layers import load_layers
-from gisplan.review import (
+from gisplan.analysis.review import (
     FINDING_COLUMNS,
     fire_lane_clearance,
-    load_rules,
     review_proposals,
 )
-from gisplan.review_input import read_fire_lanes, read_markup, read_proposal
+from gisplan.cli.main import main
+from gisplan.errors import LayerReadError, RulesError, ValidationError
+from gisplan.inputs.proposals import load_rules, read_fire_lanes, read_markup, read_proposal
+from gisplan.inputs.validation import load_layers
 
 # facility_id -> (item, claimed community, geometry)
 PROPOSALS = {
@@ -333,7 +332,7 @@ def test_cli_review_writes_json_csv_html_and_lists_markup(files, tmp_path):
     assert [r["structure_id"] for r in doc["ledger"]] == ["s1", "s3"]
     page = (out / "review.html").read_text(encoding="utf-8")
     start, end = page.index('<section id="map">'), page.rindex("</section>")
-    tables = page[:start] + page[end:]  # the map (gisplan.review_map) is tested on its own
+    tables = page[:start] + page[end:]  # the map is tested on its own
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in tables
     assert "<script" not in tables and "http://" not in tables and "https://" not in tables
     assert "GisplanReview.init" in page[start:end] and "<script>alert(1)" not in page

@@ -13,11 +13,11 @@ import pytest
 from plans import point, write_plan
 from test_review import MARKUP, proposal_frame, review_plan_layers
 
-from gisplan.layers import load_layers
-from gisplan.review import load_rules, review_proposals
-from gisplan.review_input import read_markup, read_proposal
-from gisplan.review_map import review_map, review_map_data
-from gisplan.review_report import review_html
+from gisplan.analysis.review import review_proposals
+from gisplan.inputs.proposals import load_rules, read_markup, read_proposal
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.pages.review import review_html
+from gisplan.outputs.pages.review_map import review_map, review_map_data
 
 EVIL = "<img src=x onerror=alert(1)>"
 

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from plans import mini_layers, write_plan
 
-from gisplan.cli import main
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
+from gisplan.analysis.scope import compute_scope
+from gisplan.cli.main import main
+from gisplan.inputs.validation import load_layers
 
 H = 2.9  # storey height
 F = 1.15  # pitched roof factor

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plans import CRS, X0, Y0, write_plan
 
-from gisplan.catalogue import pipe_item
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
+from gisplan.analysis.scope import compute_scope
+from gisplan.inputs.validation import load_layers
+from gisplan.plan.catalogue import pipe_item
 
 NETWORKS = [("sewer", 300), ("water", 110), ("storm", 200), ("heating", None), ("gas", None)]
 
@@ -88,7 +88,7 @@ def test_every_quantity_is_conserved(tmp_path_factory, layers):
 
 
 def test_pipe_along_a_shared_border_is_counted_once():
-    from gisplan.spatial import split_lengths
+    from gisplan.inputs.spatial import split_lengths
 
     areas = shapely.box([0, 10], 0, [10, 20], 10)
     lines = np.array([shapely.LineString([(10, 2), (10, 8)]),

@@ -1,4 +1,4 @@
-"""gisplan.spatial: the fast paths agree with plain shapely, case by case and at random."""
+"""gisplan.inputs.spatial: the fast paths agree with plain shapely, case by case and at random."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gisplan.spatial import largest_share, split_lengths
+from gisplan.inputs.spatial import largest_share, split_lengths
 
 # Two squares sharing the border x = 10, a third apart.
 AREAS = shapely.box([0, 10, 30], 0, [10, 20, 40], 10)

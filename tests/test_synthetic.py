@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from gisplan.catalogue import pipe_item
-from gisplan.layers import load_layers
-from gisplan.plan import LAYER_NAMES
-from gisplan.schema import SCHEMAS
-from gisplan.scope import compute_scope
-from gisplan.synthetic import NETWORKS, make_city, write_city
+from gisplan.analysis.scope import compute_scope
+from gisplan.inputs.schema import SCHEMAS
+from gisplan.inputs.synthetic import NETWORKS, make_city
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.plan_folder import write_plan_folder
+from gisplan.plan.catalogue import pipe_item
+from gisplan.plan.settings import LAYER_NAMES
 
 SIZES = [500, 2000]
 
@@ -23,7 +24,7 @@ SIZES = [500, 2000]
 def city(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     n = request.param
     layers = make_city(n, seed=11)
-    folder = write_city(layers, tmp_path_factory.mktemp(f"city{n}"))
+    folder = write_plan_folder(layers, tmp_path_factory.mktemp(f"city{n}"))
     return n, layers, folder
 
 
@@ -84,7 +85,7 @@ def test_loads_without_errors(city) -> None:
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
 def test_other_formats_load(fmt: str, tmp_path: Path) -> None:
     layers = make_city(300, seed=2)
-    loaded = load_layers(write_city(layers, tmp_path, fmt=fmt))
+    loaded = load_layers(write_plan_folder(layers, tmp_path, fmt=fmt))
     assert loaded.report.ok and len(loaded.pipes) == 150
 
 
@@ -112,5 +113,5 @@ def test_scope_conserves_pipes_and_households(city) -> None:
 
 @pytest.mark.parametrize("n", [1, 75])
 def test_tiny_cities_load(n: int, tmp_path: Path) -> None:
-    loaded = load_layers(write_city(make_city(n), tmp_path))
+    loaded = load_layers(write_plan_folder(make_city(n), tmp_path))
     assert loaded.report.ok and len(loaded.buildings) == n

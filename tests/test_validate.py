@@ -21,8 +21,8 @@ import pytest
 import shapely
 from plans import MINI_QUANTITIES, PLAN_TOML, box, line, mini_layers, point, write_plan
 
-from gisplan.cli import main
-from gisplan.layers import load_layers
+from gisplan.cli.main import main
+from gisplan.inputs.validation import load_layers
 
 # Shapefile field names are cut to 10 bytes; [fields.*] maps them back.
 SHORT = {"building_id": "building_i", "floor_area_m2": "floor_area",

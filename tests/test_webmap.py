@@ -18,14 +18,14 @@ import shapely
 from plans import mini_layers, write_plan
 from pyproj import Transformer
 
-from gisplan import cli
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.cli import main as cli
 from gisplan.errors import GisplanError
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
-from gisplan.webmap import assets as webassets
-from gisplan.webmap import build_map, write_map
-from gisplan.webmap.pack import SCALE, pack_geometries
-from gisplan.zones import detect_zones
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.webmap import assets as webassets
+from gisplan.outputs.webmap import build_map, write_map
+from gisplan.outputs.webmap.pack import SCALE, pack_geometries
 
 EVIL = "<img src=x onerror=alert(1)>"
 APP_JS = Path(webassets.__file__).with_name("app.js")
@@ -307,7 +307,7 @@ console.log(JSON.stringify(out));
 
 
 def test_community_map_holds_only_that_community(mini: tuple) -> None:
-    from gisplan.webmap.community import build_community_map
+    from gisplan.outputs.webmap.community import build_community_map
 
     layers, scope, zones = mini
     page = build_community_map(layers, scope, zones, "B")
@@ -320,7 +320,7 @@ def test_community_map_holds_only_that_community(mini: tuple) -> None:
 
 
 def test_run_writes_a_map_into_every_package(tmp_path: Path) -> None:
-    from gisplan.cli import main
+    from gisplan.cli.main import main
 
     plan = write_plan(tmp_path / "plan")
     assert main(["run", str(plan), "--out", str(tmp_path / "out")]) == 0

@@ -28,10 +28,10 @@ from conftest import HUNCHUN
 from plans import X0, Y0, mini_layers, write_plan
 from pyproj import Transformer
 
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
-from gisplan.webmap import build_map, write_map
-from gisplan.zones import detect_zones
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.webmap import build_map, write_map
 
 CHROMIUM = os.environ.get("GISPLAN_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

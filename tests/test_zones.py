@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plans import CRS, box, line, mini_layers, write_plan
 
-from gisplan.cli import main
-from gisplan.layers import load_layers
-from gisplan.scope import compute_scope
-from gisplan.zones import detect_zones
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
+from gisplan.cli.main import main
+from gisplan.inputs.validation import load_layers
 
 
 def communities(shapes: dict[str, shapely.Geometry], types: dict[str, str] | None = None):

@@ -1,0 +1,251 @@
+"""一区一案: one plan package per community, for its design firm and its residents.
+
+``packages/<community_id>/`` holds everything about one community:
+
+- ``<layer>.geojson``: its layers (RFC 7946, EPSG:4326), enriched as in
+  :func:`gisplan.outputs.exports.layer_files.enrich_layers` and cut to the community as in
+  :func:`gisplan.outputs.exports.layer_files.select_community`;
+- ``<community_id>.dxf``: the same layers as a CAD drawing in the working CRS;
+- ``scope.xlsx``: its overview, bill of quantities and funding, in Chinese;
+- ``map.html``: its own small map, when a ``map_writer`` is given;
+- ``manifest.json``: the files with their format, CRS, feature count, size
+  and SHA-256, the community's feature counts and headline figures.
+
+With ``as_zip=True`` each package is ``packages/<community_id>.zip`` holding
+the same files. Characters a file system forbids in a community id
+(``/ \\ : * ? " < > |`` and blanks) become ``_`` in its folder name.
+
+Examples
+--------
+>>> from gisplan.inputs.validation import load_layers
+>>> from gisplan.analysis.scope import compute_scope
+>>> layers = load_layers("layers/hunchun2020")                     # doctest: +SKIP
+>>> write_packages(layers, compute_scope(layers), None, Path("packages"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from gisplan import __version__
+from gisplan.analysis.scope import Scope
+from gisplan.analysis.zones import Zones
+from gisplan.errors import OutputError
+from gisplan.inputs.validation import Layers
+from gisplan.outputs.exports.dxf import write_dxf
+from gisplan.outputs.exports.layer_files import enrich_layers, select_community, write_rfc7946
+from gisplan.outputs.tables import write_sheets
+from gisplan.plan.catalogue import labels, load_funding_sources
+
+#: Writes ``map.html``: called with the community's enriched layers (working CRS) and the path.
+MapWriter = Callable[[Mapping[str, gpd.GeoDataFrame], Path], object]
+MANIFEST = "manifest.json"
+
+
+def folder_name(community_id: str) -> str:
+    """A community id as a file-system-safe folder name.
+
+    Examples
+    --------
+    >>> folder_name("河南/01 号")
+    '河南_01_号'
+    """
+    return re.sub(r'[\\/:*?"<>|\s]', "_", str(community_id)).strip(".") or "_"
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def bill_of_quantities(scope: Scope, community_id: str) -> pd.DataFrame:
+    """The community's work items, in Chinese, with a total row.
+
+    Columns: 项目编码, 项目名称, 单位, 工程量, 单价（元）, 费用（元）, 来源,
+    改造类型, 资金来源. Headline metrics (households...) are in the overview,
+    not here.
+    """
+    zh = labels()
+    t = scope.table
+    rows = t[(t["level"] == "community") & (t["area_id"] == community_id)
+             & (t["group"] != "metric")]
+    source = rows["source"].map(lambda s: "+".join(zh[f"source.{p}"] for p in s.split("+")))
+    funding = load_funding_sources()["name_zh"]
+    out = pd.DataFrame({
+        zh["col.item"]: rows["item"], zh["col.name_zh"]: rows["name_zh"],
+        zh["col.unit"]: rows["unit"], zh["col.quantity"]: rows["quantity"].round(3),
+        zh["col.unit_price_cny"]: rows["unit_price_cny"], zh["col.cost_cny"]: rows["cost_cny"],
+        zh["col.source"]: source, zh["col.tier"]: rows["tier"].map(
+            lambda v: zh.get(f"tier.{v}", v)), zh["col.funding"]: rows["funding"].map(funding),
+    })
+    total = {zh["col.item"]: zh["col.total"], zh["col.cost_cny"]: rows["cost_cny"].sum()}
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+
+def _overview(community: pd.Series, plan_name: str) -> pd.DataFrame:
+    zh = labels()
+    rtype = community.get("renovation_type")
+    pairs = [("计划", plan_name), ("社区编号", community["community_id"]),
+             ("社区名称", community.get("name")), ("街道", community.get("street")),
+             ("改造类型", zh.get(f"renovation_type.{rtype}", rtype)),
+             ("连片片区", community.get("zone_id") or "—"),
+             ("楼栋数", community.get("buildings")), ("户数", community.get("households")),
+             ("建筑面积（㎡）", community.get("floor_area_m2")),
+             ("违建及仓房面积（㎡，未拆除）", community.get("structures_area_m2")),
+             ("费用合计（元）", community.get("cost_cny"))]
+    return pd.DataFrame(pairs, columns=["项目", "内容"])
+
+
+def write_workbook(scope: Scope, community: pd.Series, path: Path, *, plan_name: str) -> Path:
+    """The community's ``scope.xlsx``: 概况, 工程量清单 and 资金来源 sheets."""
+    cid = community["community_id"]
+    f = scope.funding
+    funding = f[(f["level"] == "community") & (f["area_id"] == cid)]
+    funding = pd.DataFrame({"资金来源": funding["funding_name_zh"],
+                            "费用（元）": funding["cost_cny"], "占比": funding["share"].round(4)})
+    sheets = {"概况": _overview(community, plan_name),
+              "工程量清单": bill_of_quantities(scope, cid), "资金来源": funding}
+    write_sheets(path, sheets)
+    return path
+
+
+def _entry(path: Path, root: Path, **meta: object) -> dict[str, object]:
+    return {"path": path.relative_to(root).as_posix(), **meta,
+            "bytes": path.stat().st_size, "sha256": sha256(path)}
+
+
+def write_package(enriched: Mapping[str, gpd.GeoDataFrame], scope: Scope, community_id: str,
+                  folder: Path, *, crs: str, plan_name: str = "",
+                  map_writer: MapWriter | None = None, as_zip: bool = False) -> Path:
+    """Write one community's package into ``folder``.
+
+    Parameters
+    ----------
+    enriched : mapping of str to GeoDataFrame
+        The whole plan's enriched layers
+        (:func:`~gisplan.outputs.exports.layer_files.enrich_layers`).
+    scope : Scope
+    community_id : str
+    folder : Path
+        The ``packages`` folder; the package is ``folder/<community_id>/``
+        (or ``.zip``).
+    crs : str, keyword-only
+        The working CRS of ``enriched``, recorded in the manifest.
+    plan_name : str, keyword-only
+    map_writer : callable, optional, keyword-only
+        ``map_writer(layers, path)`` writes the community's ``map.html``.
+    as_zip : bool, keyword-only
+        Write ``<community_id>.zip`` instead of a folder.
+
+    Returns
+    -------
+    Path
+        The package folder or zip file.
+
+    Raises
+    ------
+    GisplanError
+        If ``community_id`` is not a community of the plan.
+    """
+    own = select_community(enriched, community_id)
+    target = folder / folder_name(community_id)
+    target.mkdir(parents=True)
+    files: list[dict[str, object]] = []
+    for name, gdf in own.items():
+        if len(gdf):
+            path = write_rfc7946(gdf, target / f"{name}.geojson")
+            files.append(_entry(path, target, format="GeoJSON (RFC 7946)", layer=name,
+                                crs="EPSG:4326", features=len(gdf)))
+    dxf = write_dxf(own, target / f"{folder_name(community_id)}.dxf", crs=crs)
+    files.append(_entry(dxf, target, format="DXF R2010", crs=crs,
+                        features=int(sum(len(g) for g in own.values()))))
+    community = own["communities"].iloc[0]
+    book = write_workbook(scope, community, target / "scope.xlsx", plan_name=plan_name)
+    files.append(_entry(book, target, format="XLSX"))
+    if map_writer is not None:
+        page = target / "map.html"
+        map_writer(own, page)
+        files.append(_entry(page, target, format="HTML map"))
+    figures = ["buildings", "households", "floor_area_m2", "structures_area_m2", "cost_cny"]
+    manifest = {
+        "package": "一区一案 community plan package", "gisplan_version": __version__,
+        "plan": plan_name, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "community": {k: _plain(community.get(k)) for k in
+                      ("community_id", "name", "street", "renovation_type", "zone_id")},
+        "crs": {"working": crs, "geojson": "EPSG:4326", "dxf": crs},
+        "counts": {name: len(g) for name, g in own.items()},
+        "figures": {k: _plain(community.get(k)) for k in figures},
+        "files": files,
+    }
+    (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                   encoding="utf-8")
+    if not as_zip:
+        return target
+    archive = folder / f"{target.name}.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(target.iterdir()):
+            zf.write(path, arcname=f"{target.name}/{path.name}")
+    shutil.rmtree(target)
+    return archive
+
+
+def _plain(value: object) -> object:
+    """A JSON-ready scalar (numpy numbers to Python, missing to None)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def write_packages(layers: Layers, scope: Scope, zones: Zones | None, folder: Path, *,
+                   communities: Iterable[str] | None = None,
+                   map_writer: MapWriter | None = None, as_zip: bool = False,
+                   enriched: Mapping[str, gpd.GeoDataFrame] | None = None) -> list[Path]:
+    """Write a package for every community (or those named) into ``folder``.
+
+    Parameters
+    ----------
+    layers, scope, zones
+        The plan, its scope and (optionally) its zones.
+    folder : Path
+        The ``packages`` folder; write into a staging folder
+        (:func:`gisplan.outputs.staging.staged_output`) so a failure leaves nothing.
+    communities : iterable of str, optional, keyword-only
+        Community ids; default all.
+    map_writer, as_zip
+        As in :func:`write_package`.
+    enriched : mapping of str to GeoDataFrame, optional, keyword-only
+        ``enrich_layers(layers, scope, zones)``, when the caller already has
+        it; computed here otherwise.
+
+    Returns
+    -------
+    list of Path
+        The package folders (or zip files).
+    """
+    if enriched is None:
+        enriched = enrich_layers(layers, scope, zones)
+    ids = list(enriched["communities"]["community_id"] if communities is None else communities)
+    names = pd.Series([folder_name(c) for c in ids])
+    if names.duplicated().any():
+        clash = ", ".join(str(c) for c, d in zip(ids, names.duplicated(keep=False), strict=True)
+                          if d)
+        raise OutputError(f"community ids {clash} give the same package folder name; "
+                          "make them differ in more than / \\ : * ? \" < > | and blanks")
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_package(enriched, scope, cid, folder, crs=layers.plan.crs,
+                          plan_name=layers.plan.name, map_writer=map_writer, as_zip=as_zip)
+            for cid in ids]
