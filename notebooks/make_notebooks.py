@@ -6,7 +6,7 @@
 The notebooks run from this folder (relative paths only): they read the
 Hunchun plan in ``../layers/hunchun2020`` and write into
 ``../outputs/notebooks/<name>/`` (git-ignored), never into ``layers/``.
-``tests/test_notebooks.py`` runs each of them top to bottom.
+``tests/e2e/test_notebooks.py`` runs each of them top to bottom.
 """
 
 from __future__ import annotations

@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+# Shared helpers (plans.py, rfc7946.py) and test modules whose fixtures others import,
+# wherever they sit in the mirrored folders.
+_HERE = Path(__file__).parent
+for _folder in sorted({p.parent for p in _HERE.rglob("test_*.py")} | {_HERE}, reverse=True):
+    sys.path.insert(0, str(_folder))
 
 from plans import write_plan
 

@@ -1,7 +1,7 @@
 """Small hand-made plans written as real files, with answers worked out by hand.
 
 Coordinates are EPSG:4552 metres offset from (X0, Y0) near Hunchun. The
-``mini`` plan (all figures below are hand-computed in ``tests/test_scope.py``):
+``mini`` plan (all figures below are hand-computed in ``tests/analysis/test_scope.py``):
 
 - communities A = [0,100]x[0,100] (street S1, basic), B = [100,200]x[0,100]
   (touches A; S1, upgrade), C = [300,400]x[0,100] (S2, basic).

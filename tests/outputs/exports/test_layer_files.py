@@ -325,7 +325,7 @@ def test_failed_export_leaves_an_existing_out_dir_untouched(tmp_path, capsys):
 
 def test_hunchun_exports_round_trip(tmp_path):
     """The real plan: a MultiPolygon community, 4,967 facilities, mixed barriers."""
-    layers = load_layers(Path(__file__).resolve().parents[1] / "layers" / "hunchun2020")
+    layers = load_layers(Path(__file__).resolve().parents[3] / "layers" / "hunchun2020")
     zones = detect_zones(layers)
     scope = compute_scope(layers, zones=zones.membership)
     enriched = enrich_layers(layers, scope, zones)

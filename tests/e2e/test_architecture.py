@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "gisplan"
+PACKAGE = Path(__file__).resolve().parents[2] / "gisplan"
 #: Rooms in the order data flows through them; a room may import the rooms before it.
 ORDER = ["plan", "inputs", "analysis", "engines", "outputs", "cli"]
 #: What a room must never import, beyond the rooms after it in ORDER.
