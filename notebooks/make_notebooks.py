@@ -27,9 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 {iframe}
-from gisplan.inputs.validation import load_layers
-from gisplan.analysis.scope import compute_scope
-from gisplan.analysis.zones import detect_zones
+from gisplan import compute_scope, detect_zones, load_layers
 
 pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 160)
@@ -184,8 +182,8 @@ f[f["feature_id"] == "BIKE-1"][["rule", "measured", "limit", "passed"]]"""),
     new_code_cell("""\
 review.ledger[["structure_id", "kind", "status", "community_name", "area_m2"]].head()"""),
     new_code_cell("""\
-from gisplan.outputs.pages.review_map import review_map
 from gisplan.outputs.pages.review import write_review
+from gisplan.outputs.pages.review_map import review_map
 
 written = write_review(review, OUT / "review", map_html=review_map(layers))
 print([p.name for p in written])

@@ -11,7 +11,7 @@ _HERE = Path(__file__).parent
 for _folder in sorted({p.parent for p in _HERE.rglob("test_*.py")} | {_HERE}, reverse=True):
     sys.path.insert(0, str(_folder))
 
-from plans import write_plan
+from plans import write_plan  # noqa: E402  (after the path is set)
 
 REPO = Path(__file__).resolve().parents[1]
 HUNCHUN = REPO / "layers" / "hunchun2020"
