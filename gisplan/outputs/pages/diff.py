@@ -21,48 +21,28 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from gisplan import __version__
 from gisplan.analysis.diff import PlanDiff
 from gisplan.outputs.exports.layer_files import write_rfc7946
-from gisplan.outputs.pages.kit import bounds, feature_collection, json_element, page_assets
+from gisplan.outputs.pages.kit import (
+    PAGE_CSS,
+    bounds,
+    feature_collection,
+    html_table,
+    json_element,
+    number,
+    page_assets,
+)
 from gisplan.outputs.tables import write_csv
 from gisplan.outputs.webmap.assets import LEAFLET_ASSETS
 
 DATA_ID = "gisplan-diff-data"
 CHANGES = {"added": "新增 added", "removed": "删除 removed", "moved": "移动 moved",
            "reshaped": "改形 reshaped", "attributes": "属性变化 attributes only"}
-CSS = """body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;
-margin:1.5em;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:1.5em}
-table.gp-t{border-collapse:collapse;font-size:13px;margin-bottom:1em}
-.gp-t th,.gp-t td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
-.gp-t th{background:#eee}.gp-t td.num{text-align:right;font-variant-numeric:tabular-nums}
+CSS = PAGE_CSS + """
 .gp-t td.up{color:#a50f15}.gp-t td.down{color:#006d2c}"""
-
-
-def _num(x: object, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return ""
-    v = float(x)  # type: ignore[arg-type]
-    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.{digits}f}"
-
-
-def _table(header: list[str], rows: list[list[tuple[str, str]]],
-           refs: list[str] | None = None) -> str:
-    """Rows of (text, css class) cells, all escaped; ``refs`` gives each row a data-map."""
-    if not rows:
-        return "<p>—</p>"
-    e = html.escape
-    head = "".join(f"<th>{e(h)}</th>" for h in header)
-    body = []
-    for i, row in enumerate(rows):
-        ref = "" if refs is None else f' data-map="{e(refs[i])}"'
-        cells = "".join(f'<td class="{e(k)}">{e(v)}</td>' for v, k in row)
-        body.append(f"<tr{ref}>{cells}</tr>")
-    return (f'<table class="gp-t"><thead><tr>{head}</tr></thead><tbody>'
-            + "\n".join(body) + "</tbody></table>")
 
 
 def _sign(x: float) -> str:
@@ -74,14 +54,14 @@ def feature_table(diff: PlanDiff) -> str:
     rows, refs = [], []
     for r in f.itertuples(index=False):
         size = ("" if not r.size_unit or pd.isna(r.size_unit) else
-                f"{_num(r.size_old)} → {_num(r.size_new)} {r.size_unit}")
+                f"{number(r.size_old)} → {number(r.size_new)} {r.size_unit}")
         rows.append([(str(r.layer), ""), (str(r.feature_id), ""),
                      (CHANGES.get(r.change, r.change), ""),
-                     (_num(r.shift_m), "num"), (_num(r.hausdorff_m), "num"), (size, ""),
+                     (number(r.shift_m), "num"), (number(r.hausdorff_m), "num"), (size, ""),
                      ("" if pd.isna(r.attributes) else str(r.attributes), "")])
         refs.append(f"feature:{r.layer}:{r.feature_id}")
-    return _table(["图层 layer", "编号 id", "变化 change", "位移 shift (m)",
-                   "偏差 Hausdorff (m)", "大小 size", "属性 attributes"], rows, refs)
+    return html_table(["图层 layer", "编号 id", "变化 change", "位移 shift (m)",
+                       "偏差 Hausdorff (m)", "大小 size", "属性 attributes"], rows, refs=refs)
 
 
 def scope_table(diff: PlanDiff, level: str) -> str:
@@ -92,14 +72,14 @@ def scope_table(diff: PlanDiff, level: str) -> str:
         total = r.item == "total_cost"
         rows.append([(str(area), ""), (str(r.name_zh if not pd.isna(r.name_zh) else r.item), ""),
                      (str(r.unit if not pd.isna(r.unit) else ""), ""),
-                     ("" if total else _num(r.quantity_old), "num"),
-                     ("" if total else _num(r.quantity_new), "num"),
-                     ("" if total else _num(r.quantity_change), _sign(r.quantity_change)),
-                     (_num(r.cost_old_cny, 0), "num"), (_num(r.cost_new_cny, 0), "num"),
-                     (_num(r.cost_change_cny, 0), _sign(r.cost_change_cny))])
-    return _table(["区域 area", "项目 item", "单位 unit", "原数量 old", "新数量 new",
-                   "变化 change", "原费用 old cost (元)", "新费用 new cost (元)",
-                   "费用变化 cost change (元)"], rows)
+                     ("" if total else number(r.quantity_old), "num"),
+                     ("" if total else number(r.quantity_new), "num"),
+                     ("" if total else number(r.quantity_change), _sign(r.quantity_change)),
+                     (number(r.cost_old_cny, 0), "num"), (number(r.cost_new_cny, 0), "num"),
+                     (number(r.cost_change_cny, 0), _sign(r.cost_change_cny))])
+    return html_table(["区域 area", "项目 item", "单位 unit", "原数量 old", "新数量 new",
+                       "变化 change", "原费用 old cost (元)", "新费用 new cost (元)",
+                       "费用变化 cost change (元)"], rows)
 
 
 def diff_map_data(diff: PlanDiff, *, context: gpd.GeoDataFrame | None = None) -> dict[str, Any]:
@@ -130,9 +110,9 @@ def diff_html(diff: PlanDiff, *, old_name: str = "", new_name: str = "",
     """
     e = html.escape
     data = diff_map_data(diff, context=context)
-    counts = _table(["变化 change", "要素 features"],
-                    [[(label, ""), (str(data["counts"][k]), "num")]
-                     for k, label in CHANGES.items()])
+    counts = html_table(["变化 change", "要素 features"],
+                        [[(label, ""), (str(data["counts"][k]), "num")]
+                         for k, label in CHANGES.items()])
     title = f"{old_name} → {new_name}" if old_name or new_name else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">

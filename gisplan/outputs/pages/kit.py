@@ -1,4 +1,7 @@
-"""Small self-contained Leaflet pages (the review and plan-diff maps): GeoJSON data and assets.
+"""The page kit: what every HTML page of gisplan shares (style, tables, map data, assets).
+
+The summary, review and diff pages take their base style (:data:`PAGE_CSS`), their
+tables (:func:`html_table`) and their numbers (:func:`number`) from here.
 
 Layers go into the page as GeoJSON FeatureCollections (EPSG:4326, 7 decimals)
 inside one JSON ``<script>`` element; ``kit.js`` and a page script
@@ -18,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +34,51 @@ import shapely
 from gisplan.outputs.webmap.assets import Asset, app_files, inline_assets, linked_assets
 
 DIGITS = 7
+
+#: The base style of every page outside the web map: CJK fonts first, plain tables.
+PAGE_CSS = """body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;
+margin:1.5em;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:1.5em}
+table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1em}
+th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}th{background:#eee}
+td.num{text-align:right;font-variant-numeric:tabular-nums}tr.fail td,tr.off td{background:#fde2e1}
+tr.total td{font-weight:600}"""
+
+
+def number(x: object, digits: int = 2) -> str:
+    """A number for a page: thousands separated, no decimals when whole, empty when missing.
+
+    >>> number(5054.0), number(1234.567), number(None), number(float("nan"))
+    ('5,054', '1,234.57', '', '')
+    """
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return ""
+    v = float(x)  # type: ignore[arg-type]
+    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.{digits}f}"
+
+
+def html_table(header: Sequence[str], rows: Sequence[Sequence[tuple[str, str]]], *,
+               refs: Sequence[str] | None = None, row_classes: Sequence[str] | None = None,
+               klass: str = "gp-t") -> str:
+    """An escaped HTML table of (text, css class) cells.
+
+    ``refs`` gives each row a ``data-map`` (the page's map opens that feature
+    when the row is clicked); ``row_classes`` a class per row.
+
+    >>> '<td class="">&lt;b&gt;</td>' in html_table(["名 name"], [[("<b>", "")]])
+    True
+    """
+    if not rows:
+        return "<p>—</p>"
+    e = html.escape
+    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    body = []
+    for i, row in enumerate(rows):
+        ref = "" if refs is None else f' data-map="{e(refs[i])}"'
+        cls = "" if row_classes is None else f' class="{e(row_classes[i])}"'
+        cells = "".join(f'<td class="{e(k)}">{e(v)}</td>' for v, k in row)
+        body.append(f"<tr{cls}{ref}>{cells}</tr>")
+    return (f'<table class="{e(klass)}"><thead><tr>{head}</tr></thead><tbody>'
+            + "\n".join(body) + "</tbody></table>")
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ import pandas as pd
 from gisplan import __version__
 from gisplan.analysis.review import EXTRA_COLUMNS, FINDING_COLUMNS, Review, locate_points
 from gisplan.outputs.exports.layer_files import write_rfc7946
-from gisplan.outputs.pages.kit import records
+from gisplan.outputs.pages.kit import PAGE_CSS, html_table, records
 from gisplan.outputs.tables import write_csv
 
 MapHtml = Callable[[Review], str]
@@ -57,26 +57,20 @@ def summary(review: Review) -> dict[str, object]:
 
 def _table(frame: pd.DataFrame, *, klass: str = "",
            link: tuple[str, str] | None = None) -> str:
-    """An HTML table; with ``link=(kind, column)`` each row carries ``data-map="kind:id"``
-    (the review map opens that feature when the row is clicked)."""
+    """``frame`` as a page table; with ``link=(kind, column)`` each row carries
+    ``data-map="kind:id"`` (the review map opens that feature when the row is clicked)."""
     if frame.empty:
         return "<p>—</p>"
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = []
-    for row in frame.astype(object).where(frame.notna(), "").itertuples(index=False):
-        fail = klass == "findings" and str(getattr(row, "passed", True)) == "False"
-        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
-        ref = ("" if link is None else
-               f' data-map="{html.escape(link[0])}:{html.escape(str(getattr(row, link[1])))}"')
-        body.append(f'<tr class="{"fail" if fail else ""}"{ref}>{cells}</tr>')
-    return (f'<table class="{html.escape(klass)}"><thead><tr>{head}</tr></thead><tbody>'
-            + "\n".join(body) + "</tbody></table>")
+    shown = frame.astype(object).where(frame.notna(), "")
+    rows = [[(str(v), "") for v in row] for row in shown.itertuples(index=False)]
+    fails = (["fail" if str(v) == "False" else "" for v in shown["passed"]]
+             if klass == "findings" and "passed" in shown else [""] * len(shown))
+    refs = (None if link is None else [f"{link[0]}:{v}" for v in shown[link[1]]])
+    return html_table([str(c) for c in frame.columns], rows, refs=refs, row_classes=fails,
+                      klass=klass)
 
 
-CSS = """body{font-family:"Microsoft YaHei","PingFang SC",sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse;font-size:13px;margin-bottom:1.5em}
-th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
-th{background:#eee}tr.fail td{background:#fde2e1}h1{font-size:20px}h2{font-size:16px}"""
+CSS = PAGE_CSS
 
 
 def review_html(review: Review, *, map_html: MapHtml | None = None) -> str:

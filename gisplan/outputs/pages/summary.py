@@ -31,12 +31,12 @@ import pandas as pd
 from gisplan import __version__
 from gisplan.analysis.headline import HEADLINE, headline, reconciliation
 from gisplan.analysis.scope import Scope, level_figures
+from gisplan.outputs.pages.kit import PAGE_CSS
 from gisplan.plan.catalogue import load_funding_sources
 
 COLORS = {"bar": "#3182bd", "basic": "#41ab5d", "upgrade": "#fd8d3c"}
 TIER = {"basic": "基本型 basic", "upgrade": "提升型 upgrade"}
-CSS = """body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;
-margin:1.5em auto;max-width:1100px;color:#222;padding:0 1em}h1{font-size:22px}
+CSS = PAGE_CSS + """body{margin:1.5em auto;max-width:1100px;padding:0 1em}h1{font-size:22px}
 h2{font-size:17px;margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:3px}
 .gp-figs{display:flex;flex-wrap:wrap;gap:10px}.gp-fig{border:1px solid #c6dbef;border-radius:6px;
 padding:8px 14px;background:#f7fbff;min-width:150px}.gp-fig .k{color:#555;font-size:13px}
