@@ -11,32 +11,80 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from gisplan.errors import GisplanError
 from gisplan.inputs.validation import Layers, load_layers, validate_plan
-from gisplan.outputs.staging import staged_output
+from gisplan.outputs.staging import check_out_path, staged_output
+
+#: What the running command is doing, for the one-line report of an unexpected failure.
+STATE: dict[str, object] = {"step": "start", "warnings": [], "verbosity": 0}
 
 
 @contextmanager
 def progress(step: int, total: int, label: str) -> Iterator[None]:
     """``[2/7] 连片片区 zones ... 0.21 s`` on stderr around one long step."""
-    print(f"[{step}/{total}] {label} ...", end="", file=sys.stderr, flush=True)
+    STATE["step"] = label
+    quiet = STATE["verbosity"] < 0
+    if not quiet:
+        print(f"[{step}/{total}] {label} ...", end="", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     try:
         yield
     except BaseException:
-        print(" stopped", file=sys.stderr, flush=True)
+        if not quiet:
+            print(" stopped", file=sys.stderr, flush=True)
         raise
-    print(f" {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
+    if not quiet:
+        print(f" {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
 
 
 def _print_warnings(layers: Layers) -> None:
-    """The load's warnings on stderr, one a line."""
-    for problem in layers.report.warnings:
-        print(problem.format(), file=sys.stderr)
+    """The load's warnings on stderr: one line per (layer, kind) with a count and the
+    first ids (every line with ``--verbose``, none with ``--quiet``); all of them go to
+    ``OUT/warnings.csv``."""
+    found = layers.report.warnings
+    STATE["warnings"] = list(STATE["warnings"]) + found  # type: ignore[operator]
+    if STATE["verbosity"] < 0 or not found:
+        return
+    if STATE["verbosity"] > 0:
+        lines = [p.format() for p in found]
+    else:
+        lines = grouped_lines(found)
+    print("\n".join(lines), file=sys.stderr)
+
+
+def grouped_lines(found: list, *, ids: int = 5) -> list[str]:
+    """One line per (layer, check): the count, the first message and the first ids."""
+    groups: dict[tuple[str, str], list] = {}
+    for problem in found:
+        groups.setdefault((problem.layer, problem.check), []).append(problem)
+    lines = []
+    for (layer, _check), items in groups.items():
+        first = [str(p.feature_id) for p in items[:ids] if p.feature_id is not None]
+        more = ", …" if len(items) > ids else ""
+        where = f" ({', '.join(first)}{more})" if first else ""
+        head = f"{len(items):,} × " if len(items) > 1 else ""
+        lines.append(f"WARNING: {layer}: {head}{items[0].message}{where}")
+    if any(len(v) > 1 for v in groups.values()):
+        lines.append("  (every warning, one a line: warnings.csv in the output folder)")
+    return lines
+
+
+@contextmanager
+def staged(out: Path, inputs: Sequence[Path | str | None] = ()) -> Iterator[Path]:
+    """:func:`staged_output` for a command: ``--out`` checked against its inputs, and
+    the warnings seen so far written to ``warnings.csv`` with the outputs."""
+    from gisplan.outputs.tables import write_warnings
+
+    check_out_path(out, [i for i in inputs if i is not None])
+    STATE["step"] = "写出 writing files"
+    with staged_output(out) as stage:
+        yield stage
+        if STATE["warnings"]:
+            write_warnings(STATE["warnings"], stage / "warnings.csv")  # type: ignore[arg-type]
 
 
 def _check_max_gap_flag(max_gap_m: float | None) -> None:
@@ -45,9 +93,18 @@ def _check_max_gap_flag(max_gap_m: float | None) -> None:
         raise GisplanError(f"--max-gap-m must be >= 0 and finite, got {max_gap_m:g}")
 
 
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    """Every input path a command names (plan folders and files), for the --out check."""
+    names = ("plan_dir", "old_dir", "new_dir", "proposal", "rules", "fire_lanes", "markup")
+    return [getattr(args, n) for n in names if getattr(args, n, None) is not None]
+
+
 def _load(args: argparse.Namespace) -> Layers:
+    STATE["step"] = "校验 validate"
     layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
     _print_warnings(layers)
+    if getattr(args, "out", None) is not None:
+        check_out_path(args.out, [s.path for s in layers.plan.layers.values()])
     return layers
 
 
@@ -74,6 +131,8 @@ def _scope_and_zones(args: argparse.Namespace, *, layers: Layers | None = None):
 
 
 def _report_written(out: Path, written: list[Path]) -> None:
+    if STATE["verbosity"] < 0:
+        return
     for path in written:
         print(f"wrote {out / path.name}")
 
@@ -92,7 +151,7 @@ def cmd_scope(args: argparse.Namespace) -> int:
         scope = run.scope
     else:
         _, scope = _scope_and_zones(args)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         written = write_scope_tables(scope, stage)
         written.append(write_report(scope, stage))
     _report_written(args.out, written)
@@ -103,7 +162,7 @@ def cmd_zones(args: argparse.Namespace) -> int:
     from gisplan.outputs.exports.layer_files import write_zone_files
 
     zones, scope = _scope_and_zones(args)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         written = write_zone_files(zones, scope, stage)
     _report_written(args.out, written)
     n = len(zones.outlines)
@@ -121,14 +180,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _check_max_gap_flag(args.max_gap_m)
     n = 7
+    check_out_path(args.out, _inputs(args))
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
+    check_out_path(args.out, [s.path for s in layers.plan.layers.values()])
     _print_warnings(layers)
     with progress(2, n, "连片片区 zones"):
         zones = detect_zones(layers, max_gap_m=args.max_gap_m)
     with progress(3, n, "工程量 scope"):
         scope = compute_scope(layers, zones=zones.membership)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         with progress(4, n, "表格 tables"):
             written = write_scope_tables(scope, stage) + write_zone_files(zones, scope, stage)
             written.append(write_report(scope, stage, plan_name=layers.plan.name))
@@ -186,7 +247,7 @@ def _package_map_writer(layers: Layers, scope, zones):
 def cmd_map(args: argparse.Namespace) -> int:
     layers = _load(args)
     zones, scope = _scope_and_zones(args, layers=layers)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         written = _write_map(layers, scope, zones, stage, online=args.online,
                              basemap=args.basemap, metric=args.metric)
     _report_written(args.out, written)
@@ -205,7 +266,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     layers = _load(args)
     zones, scope = _scope_and_zones(args, layers=layers)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         enriched = enrich_layers(layers, scope, zones)
         written = write_exports(layers, scope, zones, stage, formats=args.format or FORMATS,
                                 community=args.community, shp_encoding=args.shp_encoding,
@@ -226,6 +287,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from gisplan.outputs.pages.review import write_review
     from gisplan.outputs.pages.review_map import review_map
 
+    check_out_path(args.out, _inputs(args))
     rules = load_rules(args.rules)
     layers = _load(args)
     proposals = read_proposal(args.proposal, layers, engine=args.engine)
@@ -237,7 +299,7 @@ def cmd_review(args: argparse.Namespace) -> int:
                                      ("markup", args.markup)) if v is not None}
     review = review_proposals(layers, proposals, rules=rules, fire_lanes=lanes, markup=markup,
                               inputs=inputs)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         written = write_review(review, stage, map_html=review_map(layers, fire_lanes=lanes))
     _report_written(args.out, written)
     f = review.findings
@@ -254,11 +316,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     if args.tolerance_m < 0:
         raise GisplanError(f"--tolerance-m must be >= 0, got {args.tolerance_m:g}")
+    check_out_path(args.out, _inputs(args))
     old = load_layers(args.old_dir, engine=args.engine, repair=args.repair)
     new = load_layers(args.new_dir, engine=args.engine, repair=args.repair)
+    _print_warnings(old)
+    _print_warnings(new)
     diff = diff_plans(old, new, old_scope=compute_scope(old), new_scope=compute_scope(new),
                       tolerance_m=args.tolerance_m)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         written = write_diff(diff, stage)
         written.append(write_diff_map(diff, stage, old_name=old.plan.name,
                                       new_name=new.plan.name, context=new.communities))
@@ -271,9 +336,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_partition(args: argparse.Namespace) -> int:
     from gisplan.engines.partition import partition_plan
 
-    if args.out.resolve() == args.plan_dir.resolve():
-        raise GisplanError(f"--out {args.out}: is the plan folder itself; write somewhere else")
-    with staged_output(args.out) as stage:
+    check_out_path(args.out, _inputs(args))
+    with staged(args.out, _inputs(args)) as stage:
         partition_plan(args.plan_dir, stage, npartitions=args.npartitions, engine=args.engine,
                        repair=args.repair)
         written = sorted(stage.iterdir())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from gisplan import __version__
 from gisplan.cli import commands
 from gisplan.errors import GisplanError, PlanError, ValidationError
 from gisplan.inputs.io import ENGINES
+from gisplan.outputs.staging import check_out_path
 
 log = logging.getLogger("gisplan")
 
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
                           if "dask" in engines else ""))
         c.add_argument("--repair", action="store_true",
                        help="repair invalid geometries with make_valid instead of failing")
+        _verbosity_options(c)
         return c
 
     v = plan_command("validate", "check a plan folder and list every problem", out=False)
@@ -137,6 +140,7 @@ def _export_parsers(sub, plan_command) -> None:
                    help="geometry differences up to this are no change (default: 0.01)")
     c.add_argument("--engine", choices=ENGINES, default="pyogrio")
     c.add_argument("--repair", action="store_true")
+    _verbosity_options(c)
 
 
 COMMANDS = {name: getattr(commands, f"cmd_{name}") for name in (
@@ -153,12 +157,77 @@ def _command(name: str):
 
 
 
+def _verbosity_options(c: argparse.ArgumentParser) -> None:
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--quiet", "-q", action="store_true",
+                   help="print nothing but errors (warnings still go to OUT/warnings.csv)")
+    g.add_argument("--verbose", "-v", action="store_true",
+                   help="print every warning, one a line, and every library warning")
+
+
+def _crash_report(args: argparse.Namespace, exc: BaseException) -> Path | None:
+    """Write the traceback beside OUT (or in the working folder); return its path."""
+    import datetime
+    import platform
+    import traceback
+
+    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
+    out = getattr(args, "out", None)
+    places = ([Path(out).absolute().parent / f"{Path(out).name}.gisplan-error-{stamp}.txt"]
+              if out is not None else [])
+    places.append(Path.cwd() / f"gisplan-error-{stamp}.txt")
+    text = (f"gisplan {__version__} on Python {platform.python_version()} "
+            f"({platform.platform()})\ncommand: {' '.join(sys.argv)}\n"
+            f"step: {commands.STATE['step']}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    for path in places:
+        try:
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def _report_library_warnings(caught: list[warnings.WarningMessage], verbose: bool) -> None:
+    """Library warnings (pyogrio, shapely, pandas...) grouped by where they come from."""
+    if not caught:
+        return
+    if verbose:
+        for w in caught:
+            print(f"library warning: {w.category.__name__}: {w.message} "
+                  f"({Path(w.filename).name}:{w.lineno})", file=sys.stderr)
+        return
+    groups: dict[tuple[str, str], int] = {}
+    for w in caught:
+        key = (w.category.__name__, str(w.message).splitlines()[0][:80])
+        groups[key] = groups.get(key, 0) + 1
+    shown = "; ".join(f"{n} × {cat}: {msg}" for (cat, msg), n in list(groups.items())[:3])
+    print(f"note: {len(caught)} library warnings ({shown}); --verbose lists them",
+          file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    0: done; 1: a problem in the input or the options, with a located message and
+    nothing written; 2: an unexpected failure, with one line on stderr and a full
+    report written beside OUT; 130: interrupted.
+    """
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
+    commands.STATE.update(step=args.command, warnings=[], verbosity=1 if verbose else
+                          -1 if quiet else 0)
     try:
-        return _command(args.command)(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if getattr(args, "out", None) is not None:
+                check_out_path(args.out, commands._inputs(args))
+            code = _command(args.command)(args)
+        if not quiet:
+            _report_library_warnings(caught, verbose)
+        return code
     except ValidationError as exc:
         if getattr(args, "format", "text") == "json":
             print(exc.report.to_json())
@@ -181,3 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
+    except Exception as exc:  # the one place a bug becomes a message, never a traceback
+        path = _crash_report(args, exc)
+        where = f"; full report: {path}" if path else ""
+        print(f"gisplan: unexpected failure in step '{commands.STATE['step']}' "
+              f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''})"
+              f"; the output folder was left as it was{where}", file=sys.stderr)
+        return 2

@@ -63,6 +63,15 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def write_warnings(problems: list, path: Path) -> Path:
+    """Every warning of the run, one a row: ``severity``, ``layer``, ``check``,
+    ``feature_id``, ``field``, ``message`` (formula-safe CSV)."""
+    frame = pd.DataFrame([(p.severity, p.layer, p.check, p.feature_id, p.field, p.message)
+                          for p in problems],
+                         columns=["severity", "layer", "check", "feature_id", "field", "message"])
+    return write_csv(frame, path)
+
+
 SHEETS = {"community": "社区 community", "unassigned": "未归属 unassigned",
           "street": "街道 street", "zone": "连片片区 zone", "city": "全市 city"}
 

@@ -116,8 +116,9 @@ def test_moved_and_changed_and_tolerance():
 def test_cli_diff(plans, tmp_path):
     out = tmp_path / "out"
     assert main(["diff", str(plans[0]), str(plans[1]), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["diff.csv", "diff.geojson", "diff.html",
-                                                    "diff_scope.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".gisplan-files", "diff.csv", "diff.geojson",
+                                                    "diff.html", "diff_scope.csv",
+                                                    "warnings.csv"]
     rows = pd.read_csv(out / "diff.csv", encoding="utf-8-sig")
     assert sorted(rows["change"]) == ["added", "attributes", "moved", "moved", "removed",
                                       "reshaped"]

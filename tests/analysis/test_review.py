@@ -315,7 +315,8 @@ def test_cli_review_writes_json_csv_html_and_lists_markup(files, tmp_path):
                  "--fire-lanes", str(root / "lanes.geojson"), "--markup", str(markup),
                  "--out", str(out)]) == 0  # exit 0 whatever the verdict
     assert sorted(p.name for p in out.iterdir()) == [
-        "ledger.csv", "review.csv", "review.geojson", "review.html", "review.json"]
+        ".gisplan-files", "ledger.csv", "review.csv", "review.geojson", "review.html",
+        "review.json", "warnings.csv"]
     csv = pd.read_csv(out / "review.csv", encoding="utf-8-sig")
     assert list(csv.columns[:6]) == FINDING_COLUMNS
     assert len(csv) == len(PROPOSALS) * len(RULES)

@@ -42,7 +42,7 @@ def test_bad_options_exit_1_with_a_message_and_write_nothing(mini_plan, tmp_path
         (["diff", str(mini_plan), str(mini_plan), "--out", str(out), "--tolerance-m", "-1"],
          "--tolerance-m must be >= 0"),
         (["partition", str(mini_plan), "--out", str(mini_plan), "--npartitions", "2"],
-         "is the plan folder itself"),
+         "lies inside the input"),
         (["partition", str(mini_plan), "--out", str(out), "--npartitions", "0"],
          "--npartitions must be >= 1"),
         (["scope", str(mini_plan), "--out", str(out), "--engine", "dask", "--max-gap-m", "-1"],

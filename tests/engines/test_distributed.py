@@ -258,7 +258,7 @@ def test_cli_partition_and_dask_scope(mini_plan, tmp_path, client, capsys):
     assert (tmp_path / "dask" / "scope.xlsx").is_file()
     assert main(["partition", str(mini_plan), "--out", str(mini_plan), "--npartitions",
                  "2"]) == 1
-    assert "plan folder itself" in capsys.readouterr().err
+    assert "lies inside the input" in capsys.readouterr().err
 
 
 def test_core_does_not_import_dask():

@@ -190,5 +190,6 @@ def test_cli_export_packages_zip_for_one_community(plan, tmp_path):
     out = tmp_path / "out"
     assert main(["export", str(plan[0].plan.root), "--out", str(out), "--format", "gpkg",
                  "--community", "A", "--zip"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["layers.gpkg", "packages"]
+    assert sorted(p.name for p in out.iterdir()) == [".gisplan-files", "layers.gpkg", "packages",
+                                                    "warnings.csv"]
     assert [p.name for p in (out / "packages").iterdir()] == ["A.zip"]

@@ -114,7 +114,8 @@ def test_defaults(tmp_path):
 def test_missing_plan_toml(tmp_path, capsys):
     with pytest.raises(PlanError, match=r"no plan\.toml found"):
         read_plan(tmp_path)
-    assert main(["scope", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    (tmp_path / "plan").mkdir()
+    assert main(["scope", str(tmp_path / "plan"), "--out", str(tmp_path / "out")]) == 1
     assert "no plan.toml found" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 

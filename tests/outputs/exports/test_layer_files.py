@@ -292,7 +292,7 @@ def test_cli_export_one_format_one_community(plan, tmp_path):
     out = tmp_path / "out"
     assert main(["export", str(folder), "--out", str(out), "--format", "geojson",
                  "--community", "B"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["geojson"]
+    assert sorted(p.name for p in out.iterdir()) == [".gisplan-files", "geojson", "warnings.csv"]
     got = gpd.read_file(out / "geojson" / "buildings.geojson")
     assert got["building_id"].tolist() == ["b2"]
     assert not list(tmp_path.glob(".out.staging-*"))
