@@ -7,11 +7,11 @@ columns with Chinese headers and units, a totals row, frozen header).
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from gisplan.analysis.scope import LEVELS, Scope
 from gisplan.plan.catalogue import labels
@@ -59,7 +59,14 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` as UTF-8 CSV with a byte-order mark (Excel shows the Chinese),
     text cells neutralised against formula injection (:func:`neutralise_text`)."""
-    neutralise_text(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    safe = neutralise_text(frame)
+    # A bare carriage return inside a cell is not quoted by Python's csv writer, and a
+    # spreadsheet would start a new row there (a row that could begin with "="): quote all.
+    carriage = any(safe[c].str.contains("\r", regex=False, na=False).any()
+                   for c in safe.columns if pd.api.types.is_object_dtype(safe[c])
+                   or pd.api.types.is_string_dtype(safe[c]))
+    safe.to_csv(path, index=False, encoding="utf-8-sig",
+                quoting=csv.QUOTE_ALL if carriage else csv.QUOTE_MINIMAL)
     return path
 
 
@@ -129,29 +136,83 @@ def write_workbook(scope: Scope, path: Path) -> None:
     sheets["资金来源 funding"] = _zh_columns(scope.funding)
     sheets["改造类型 scenarios"] = scope.scenarios
     sheets["因素法 allocation"] = scope.allocation
-    sheets["明细 long"] = _zh_columns(scope.table)
-    write_sheets(path, sheets, freeze="C2")
+    long = scope.table
+    notes = {}
+    if len(long) > DETAIL_ROWS:
+        notes["明细 long"] = (f"仅列出前 {DETAIL_ROWS:,} 行 only the first {DETAIL_ROWS:,} of "
+                            f"{len(long):,} rows; 全表见 the full table is scope.csv")
+        long = long.iloc[:DETAIL_ROWS]
+    sheets["明细 long"] = _zh_columns(long)
+    write_sheets(path, sheets, freeze="C2", notes=notes)
 
 
-def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "A2") -> Path:
-    """Write ``sheets`` into one workbook: bold frozen header, sized columns,
-    thousands separators on decimals, and a bold totals row where there is one."""
+#: Rows an Excel sheet holds, header included.
+EXCEL_ROWS = 1_048_576
+#: Rows of the long detail sheet in ``scope.xlsx``; the whole table is ``scope.csv``.
+DETAIL_ROWS = 100_000
+
+
+def _cells(frame: pd.DataFrame) -> list[list[object]]:
+    """Rows of plain Python values, missing values as None (blank cells)."""
+    values = frame.astype(object).where(frame.notna(), None)
+    return values.to_numpy().tolist()
+
+
+def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "A2",
+                 notes: dict[str, str] | None = None) -> Path:
+    """Write ``sheets`` into one workbook, streaming (xlsxwriter, constant memory).
+
+    Bold frozen header, sized columns, whole-number columns as ``#,##0`` and
+    decimals as ``#,##0.00``, a bold totals row where there is one. Text is
+    never written as a formula and is neutralised against formula injection;
+    a sheet longer than Excel holds stops there with a line saying so, and
+    ``notes`` add a line under a sheet (e.g. where the full table is).
+    """
+    import xlsxwriter
+
     total = labels()["col.total"]
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            ws = writer.sheets[name]
-            ws.freeze_panes = freeze
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            for idx, col in enumerate(frame.columns, start=1):
-                # CJK characters are about twice as wide as Latin ones.
-                width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
-                ws.column_dimensions[get_column_letter(idx)].width = min(max(width * 1.6, 8), 40)
-                if pd.api.types.is_float_dtype(frame[col]):
-                    for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
-                        cell.number_format = "#,##0.00"
-            if len(frame) > 1 and str(frame.iloc[-1, 0]) == total:
-                for cell in ws[ws.max_row]:
-                    cell.font = Font(bold=True)
+    notes = dict(notes or {})
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False,
+                                           "strings_to_numbers": False})
+    bold = book.add_format({"bold": True})
+    formats = {"int": book.add_format({"num_format": "#,##0"}),
+               "dec": book.add_format({"num_format": "#,##0.00"})}
+    bold_formats = {k: book.add_format({"num_format": f.num_format, "bold": True})
+                    for k, f in formats.items()}
+    col = "".join(ch for ch in freeze if ch.isalpha())
+    frozen = (int(freeze[len(col):]) - 1, sum((ord(c) - 64) * 26 ** i
+                                              for i, c in enumerate(reversed(col))) - 1)
+    for name, frame in sheets.items():
+        ws = book.add_worksheet(name[:31])
+        frame = neutralise_text(frame)
+        fits = min(len(frame), EXCEL_ROWS - 3)
+        if fits < len(frame):
+            notes[name] = (f"仅列出前 {fits:,} 行 only the first {fits:,} of {len(frame):,} rows; "
+                           + notes.get(name, "the full table is in the CSV file"))
+        kinds = []
+        for idx, c in enumerate(frame.columns):
+            s = frame[c]
+            kind = None
+            if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
+                v = s.to_numpy(dtype=float, na_value=np.nan)
+                kind = "int" if np.all(np.isnan(v) | (v == np.round(v))) else "dec"
+            kinds.append(kind)
+            # CJK characters are about twice as wide as Latin ones.
+            width = max([len(str(c))] + [len(str(v)) for v in s.head(200)])
+            ws.set_column(idx, idx, min(max(width * 1.6, 8), 40),
+                          formats[kind] if kind else None)
+        ws.freeze_panes(*frozen)
+        ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
+        rows = _cells(frame.iloc[:fits])
+        last = len(rows) - 1 if len(rows) > 1 and str(rows[-1][0]) == total else -1
+        for r, row in enumerate(rows):
+            if r == last:
+                for j, v in enumerate(row):
+                    ws.write(r + 1, j, v, bold_formats[kinds[j]] if kinds[j] else bold)
+            else:
+                ws.write_row(r + 1, 0, row)
+        if name in notes:
+            ws.write(len(rows) + 2, 0, notes[name])
+    book.close()
     return path

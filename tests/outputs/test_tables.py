@@ -1,0 +1,72 @@
+"""Tables for people: CSV and XLSX safe from formula injection, sheets within Excel's rows."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from gisplan.outputs import tables
+from gisplan.outputs.tables import neutralise_text, write_csv, write_sheets
+
+RISKY = ['=HYPERLINK("http://x","click")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
+         "\t=1", "\r=1"]
+
+
+def test_neutralise_text_prefixes_every_risky_cell_and_nothing_else():
+    frame = pd.DataFrame({"t": [*RISKY, "永新社区", "a=b", None],
+                          "c": pd.Categorical([*RISKY, "x", "y", "x"]),
+                          "n": range(10)})
+    out = neutralise_text(frame)
+    assert list(out["t"][:7]) == ["'" + v for v in RISKY]
+    assert list(out["t"][7:9]) == ["永新社区", "a=b"] and pd.isna(out["t"][9])
+    assert list(out["c"][:7]) == ["'" + v for v in RISKY]
+    assert list(out["n"]) == list(range(10))
+    assert list(frame["t"][:7]) == RISKY  # the input is not changed
+
+
+def test_csv_read_back_has_no_formula(tmp_path):
+    path = write_csv(pd.DataFrame({"name": RISKY}), tmp_path / "a.csv")
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert all(v.startswith("'") for v in back["name"])
+
+
+def test_xlsx_cells_are_text_never_formulas(tmp_path):
+    path = write_sheets(tmp_path / "a.xlsx", {"s": pd.DataFrame({"name": RISKY,
+                                                                 "n": [1.0] * 7})})
+    ws = openpyxl.load_workbook(path)["s"]
+    cells = [ws.cell(row=r, column=1) for r in range(2, 9)]
+    assert all(c.data_type == "s" for c in cells)
+    # xlsxwriter stores a carriage return as _x000D_, which Excel shows as one
+    assert [c.value.replace("_x000D_", "\r") for c in cells] == ["'" + v for v in RISKY]
+    assert ws.cell(row=2, column=2).number_format == "#,##0"
+
+
+def test_whole_numbers_and_decimals_get_their_formats(tmp_path):
+    frame = pd.DataFrame({"户数": [5054.0, 12.0], "面积": [1.5, 2.25]})
+    ws = openpyxl.load_workbook(write_sheets(tmp_path / "b.xlsx", {"s": frame}))["s"]
+    assert ws.cell(row=2, column=1).number_format == "#,##0"
+    assert ws.cell(row=2, column=2).number_format == "#,##0.00"
+    assert ws.freeze_panes == "A2"
+
+
+def test_a_sheet_longer_than_excel_says_where_the_rest_is(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables, "EXCEL_ROWS", 10)
+    frame = pd.DataFrame({"a": range(20)})
+    ws = openpyxl.load_workbook(write_sheets(tmp_path / "c.xlsx", {"s": frame}))["s"]
+    values = [r[0] for r in ws.iter_rows(values_only=True) if r[0] is not None]
+    assert values[1:8] == list(range(7))
+    assert "only the first 7 of 20 rows" in values[-1]
+
+
+@pytest.mark.parametrize("n", [3])
+def test_scope_workbook_caps_the_detail_sheet(mini_plan, tmp_path, monkeypatch, n):
+    from gisplan import compute_scope, load_layers
+
+    monkeypatch.setattr(tables, "DETAIL_ROWS", n)
+    scope = compute_scope(load_layers(mini_plan))
+    path = tmp_path / "scope.xlsx"
+    tables.write_workbook(scope, path)
+    ws = openpyxl.load_workbook(path)["明细 long"]
+    rows = [r for r in ws.iter_rows(values_only=True) if any(v is not None for v in r)]
+    assert len(rows) == 1 + n + 1 and "scope.csv" in rows[-1][0]
