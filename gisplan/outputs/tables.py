@@ -47,7 +47,10 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        risky = s.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+        try:
+            risky = s.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+        except AttributeError:  # an object column holding no text at all
+            continue
         if risky.any():
             out = frame.copy() if out is None else out
             fixed = s.astype(object).to_numpy(copy=True)
@@ -62,9 +65,13 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     safe = neutralise_text(frame)
     # A bare carriage return inside a cell is not quoted by Python's csv writer, and a
     # spreadsheet would start a new row there (a row that could begin with "="): quote all.
-    carriage = any(safe[c].str.contains("\r", regex=False, na=False).any()
-                   for c in safe.columns if pd.api.types.is_object_dtype(safe[c])
-                   or pd.api.types.is_string_dtype(safe[c]))
+    carriage = False
+    for c in safe.columns:
+        if pd.api.types.is_object_dtype(safe[c]) or pd.api.types.is_string_dtype(safe[c]):
+            try:
+                carriage |= bool(safe[c].str.contains("\r", regex=False, na=False).any())
+            except AttributeError:  # no text in this column
+                pass
     safe.to_csv(path, index=False, encoding="utf-8-sig",
                 quoting=csv.QUOTE_ALL if carriage else csv.QUOTE_MINIMAL)
     return path
