@@ -29,6 +29,8 @@ class Column:
     nullable: bool = False
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    #: The largest plausible value: beyond it a figure is a typo or a unit error.
+    maximum: float | None = None
 
     def expected(self) -> str:
         if self.kind == "enum":
@@ -37,6 +39,8 @@ class Column:
                  "number": "a number"}[self.kind]
         if self.minimum is not None:
             words += f" >= {self.minimum:g}"
+        if self.maximum is not None:
+            words += f" and <= {self.maximum:,.0f}"
         return words
 
 
@@ -62,23 +66,25 @@ SCHEMAS: dict[str, Schema] = {
     )),
     "buildings": Schema("building_id", POLYGONS, (
         Column("building_id", "id"),
-        Column("floors", "int", minimum=1),
-        Column("households", "int", minimum=0),
-        Column("units", "int", minimum=1),
+        Column("floors", "int", minimum=1, maximum=200),
+        Column("households", "int", minimum=0, maximum=100_000),
+        Column("units", "int", minimum=1, maximum=10_000),
         Column("roof", "enum", choices=("flat", "pitched")),
-        Column("floor_area_m2", "number", required=False, nullable=True, minimum=0),
+        Column("floor_area_m2", "number", required=False, nullable=True, minimum=0,
+               maximum=10_000_000),
         Column("community_id", "id", required=False, nullable=True),
     )),
     "pipes": Schema("pipe_id", LINES, (
         Column("pipe_id", "id"),
         Column("network", "enum", choices=tuple(load_networks().index)),  # data/networks.csv
-        Column("diameter_mm", "int", nullable=True, minimum=1),
+        Column("diameter_mm", "int", nullable=True, minimum=1, maximum=10_000),
         Column("action", "enum", choices=("replace", "new", "keep")),
     )),
     "facilities": Schema("facility_id", POINTS + POLYGONS, (
         Column("facility_id", "id"),
         Column("item", "text"),
-        Column("quantity", "number", required=False, nullable=True, minimum=0),
+        Column("quantity", "number", required=False, nullable=True, minimum=0,
+               maximum=1e12),
     )),
     "structures": Schema("structure_id", POLYGONS, (
         Column("structure_id", "id"),
@@ -92,11 +98,11 @@ SCHEMAS: dict[str, Schema] = {
     "quantities": Schema(None, (), (
         Column("target_id", "id"),
         Column("item", "text"),
-        Column("quantity", "number", minimum=0),
+        Column("quantity", "number", minimum=0, maximum=1e12),
     )),
     "stated": Schema(None, (), (
         Column("item", "text"),
-        Column("quantity", "number", minimum=0),
+        Column("quantity", "number", minimum=0, maximum=1e12),
     )),
 }
 
@@ -238,11 +244,13 @@ def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str]
         bad = pd.Series(False, index=out.index)
         if col.kind in ("int", "number"):
             values = pd.to_numeric(raw.where(present), errors="coerce")
-            bad |= present & values.isna()
+            bad |= present & ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
             if col.kind == "int":
                 bad |= values.notna() & ~np.isclose(values.fillna(0) % 1, 0)
             if col.minimum is not None:
                 bad |= values < col.minimum
+            if col.maximum is not None:
+                bad |= values > col.maximum
             values = values.where(~bad)
             out[col.name] = values.astype("Int64") if col.kind == "int" else values.astype(float)
         else:

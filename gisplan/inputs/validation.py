@@ -302,6 +302,15 @@ def read_tables(plan: Plan, catalogue: pd.DataFrame, report: Report, *,
                 kind = kind.where(~(declared["target_id"].isin(ids) & kind.isna()), name)
         if community_ids is not None and building_ids is not None:
             rows = locate(declared, None)
+            both = declared["target_id"].isin(community_ids) & declared["target_id"].isin(
+                building_ids)
+            for idx in declared.index[both]:
+                report.add("error", "quantities", "ambiguous_target",
+                           f"target_id '{declared.at[idx, 'target_id']}' is both a community_id "
+                           "and a building_id, so the figure could go to either; give the "
+                           "buildings or the communities distinct ids (e.g. a prefix)",
+                           feature_id=rows[idx],
+                           field=file_column(plan, "quantities", "target_id"))
             for idx in declared.index[kind.isna() & declared["target_id"].notna()]:
                 report.add("error", "quantities", "unknown_target",
                            f"target_id '{declared.at[idx, 'target_id']}' matches no community_id "

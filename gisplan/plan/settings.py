@@ -14,7 +14,10 @@ Examples
 
 from __future__ import annotations
 
+import difflib
+import math
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,12 +120,22 @@ class _Collector:
         return value
 
     def number(self, section: dict[str, Any], where: str, key: str, default: float, *,
-               minimum: float = 0.0) -> float:
+               minimum: float = 0.0, maximum: float = 1e15) -> float:
         value = section.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-            self.bad(where, f"'{key}' must be a number >= {minimum:g}, got {value!r}")
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not math.isfinite(value) or not minimum <= value <= maximum):
+            self.bad(where, f"'{key}' must be a finite number >= {minimum:g} and "
+                            f"<= {maximum:g}, got {value!r}")
             return default
         return float(value)
+
+    def known_keys(self, section: dict[str, Any], where: str, known: Iterable[str]) -> None:
+        """Every key of ``section`` not in ``known`` is an error naming the nearest known one."""
+        known = sorted(known)
+        for key in sorted(set(section) - set(known)):
+            near = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            self.bad(where, f"unknown key '{key}'{hint} (known: {', '.join(known)})")
 
     def crs(self, where: str, key: str, value: Any, *, metric: bool) -> str | None:
         if value is None:
@@ -192,9 +205,12 @@ def read_plan(path: str | Path) -> Plan:
     known = {"plan", "layers", "fields", "quantities", "zones", "scope", "funding", "prices",
              "map"}
     for key in sorted(set(data) - known):
-        col.bad(key, f"unknown section; expected one of {sorted(known)}")
+        near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.5)
+        hint = f"; did you mean [{near[0]}]?" if near else ""
+        col.bad(key, f"unknown section{hint} (known: {', '.join(sorted(known))})")
 
     head = col.table(data, "plan")
+    col.known_keys(head, "plan", ("name", "crs", "assume_crs"))
     name = head.get("name")
     if not isinstance(name, str) or not name.strip():
         col.bad("plan", "'name' is required (the plan's title, e.g. \"2020年珲春市老旧小区改造\")")
@@ -227,6 +243,7 @@ def read_plan(path: str | Path) -> Plan:
             fields[lname] = dict(mapping)
 
     quantities = col.table(data, "quantities")
+    col.known_keys(quantities, "quantities", ("declared", "stated"))
     files = {}
     for key in ("declared", "stated"):
         value = quantities.get(key)
@@ -236,18 +253,22 @@ def read_plan(path: str | Path) -> Plan:
         files[key] = (root / value).resolve() if value else None
 
     zsec = col.table(data, "zones")
+    col.known_keys(zsec, "zones", ("max_gap_m", "renovation_type", "min_households"))
     rtype = zsec.get("renovation_type")
     if rtype not in (None, "basic", "upgrade"):
         col.bad("zones", f"'renovation_type' must be \"basic\" or \"upgrade\", got {rtype!r}")
         rtype = None
     zones = ZoneSettings(
-        max_gap_m=col.number(zsec, "zones", "max_gap_m", ZoneSettings.max_gap_m),
+        max_gap_m=col.number(zsec, "zones", "max_gap_m", ZoneSettings.max_gap_m,
+                             maximum=100_000),
         renovation_type=rtype,
         min_households=int(col.number(zsec, "zones", "min_households",
                                       ZoneSettings.min_households)),
     )
 
     ssec, fsec = col.table(data, "scope"), col.table(data, "funding")
+    col.known_keys(ssec, "scope", ("storey_height_m", "pitched_roof_factor", "sliver_m2"))
+    col.known_keys(fsec, "funding", ("central_allocation_cny", "factor_weights"))
     weights = dict(DEFAULT_FACTOR_WEIGHTS)
     for key, value in col.table(fsec, "factor_weights").items():
         if key not in DEFAULT_FACTOR_WEIGHTS:
@@ -257,9 +278,10 @@ def read_plan(path: str | Path) -> Plan:
             weights[key] = col.number({key: value}, "funding.factor_weights", key, 0.0)
     scope = ScopeSettings(
         storey_height_m=col.number(ssec, "scope", "storey_height_m",
-                                    ScopeSettings.storey_height_m, minimum=0.1),
+                                    ScopeSettings.storey_height_m, minimum=0.1, maximum=20),
         pitched_roof_factor=col.number(ssec, "scope", "pitched_roof_factor",
-                                        ScopeSettings.pitched_roof_factor, minimum=1.0),
+                                        ScopeSettings.pitched_roof_factor, minimum=1.0,
+                                        maximum=5),
         sliver_m2=col.number(ssec, "scope", "sliver_m2", ScopeSettings.sliver_m2),
         central_allocation_cny=col.number(fsec, "funding", "central_allocation_cny",
                                            ScopeSettings.central_allocation_cny),

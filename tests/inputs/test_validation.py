@@ -403,3 +403,41 @@ def test_no_traceback_from_the_real_command(tmp_path, build):
         assert "buildings" in done.stdout + done.stderr
     assert not out.exists()
     assert not list(tmp_path.glob(".out.staging-*"))
+
+
+def _households_1e30(layers):
+    layers["buildings"]["households"] = layers["buildings"]["households"].astype(float)
+    layers["buildings"].loc[0, "households"] = 1e30
+
+
+def _floor_area_infinity(layers):
+    layers["buildings"]["floor_area_m2"] = layers["buildings"]["floor_area_m2"].astype(object)
+    layers["buildings"].loc[0, "floor_area_m2"] = "Infinity"
+
+
+@pytest.mark.parametrize(("change", "quantity", "words"), [
+    (_households_1e30, None, "buildings [b1] field 'households': value 1e+30 is not a whole "
+                             "number >= 0 and <= 100,000"),
+    (_floor_area_infinity, None, "field 'floor_area_m2': value 'Infinity' is not a number"),
+    (None, "inf", "quantities [line 2] field 'quantity': value"),
+    (None, "1e400", "quantities [line 2] field 'quantity': value"),
+    (None, "both", "is both a community_id and a building_id"),
+])
+def test_numbers_that_mean_nothing_and_ambiguous_targets_are_errors(
+        tmp_path, capsys, change, quantity, words):
+    layers = mini_layers()
+    if change is not None:
+        change(layers)
+    q = MINI_QUANTITIES.copy()
+    if quantity == "both":
+        layers["buildings"].loc[0, "building_id"] = layers["communities"]["community_id"][0]
+        q.loc[0, "target_id"] = layers["communities"]["community_id"][0]
+    elif quantity is not None:
+        q["quantity"] = q["quantity"].astype(object)
+        q.loc[0, "quantity"] = quantity
+    plan = write_plan(tmp_path / "plan", layers, quantities=q)
+    out = tmp_path / "out"
+    assert main(["run", str(plan), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not out.exists()
