@@ -115,7 +115,7 @@ from gisplan.outputs.pages.summary import write_report
 page = write_report(scope, OUT, plan_name=layers.plan.name)
 IFrame(src=str(page), width="100%", height=560)"""),
     new_code_cell("""\
-from gisplan.outputs.tables import write_scope_tables
+from gisplan.outputs.workbook import write_scope_tables
 
 sorted(p.name for p in write_scope_tables(scope, OUT))"""),
 ]

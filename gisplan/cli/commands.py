@@ -139,7 +139,7 @@ def _report_written(out: Path, written: list[Path]) -> None:
 
 def cmd_scope(args: argparse.Namespace) -> int:
     from gisplan.outputs.pages.summary import write_report
-    from gisplan.outputs.tables import write_scope_tables
+    from gisplan.outputs.workbook import write_scope_tables
 
     _check_max_gap_flag(args.max_gap_m)
     if args.engine == "dask":
@@ -148,11 +148,13 @@ def cmd_scope(args: argparse.Namespace) -> int:
         run = run_scope_dask(args.plan_dir, scheduler=args.scheduler, n_workers=args.workers,
                              max_gap_m=args.max_gap_m, repair=args.repair)
         _print_warnings(run.layers)
-        scope = run.scope
+        scope, communities = run.scope, run.layers.communities
     else:
-        _, scope = _scope_and_zones(args)
+        layers = _load(args)
+        _, scope = _scope_and_zones(args, layers=layers)
+        communities = layers.communities
     with staged(args.out, _inputs(args)) as stage:
-        written = write_scope_tables(scope, stage)
+        written = write_scope_tables(scope, stage, communities=communities)
         written.append(write_report(scope, stage))
     _report_written(args.out, written)
     return 0
@@ -176,7 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
-    from gisplan.outputs.tables import write_scope_tables
+    from gisplan.outputs.workbook import write_scope_tables
 
     _check_max_gap_flag(args.max_gap_m)
     n = 7
@@ -191,7 +193,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         scope = compute_scope(layers, zones=zones.membership)
     with staged(args.out, _inputs(args)) as stage:
         with progress(4, n, "表格 tables"):
-            written = write_scope_tables(scope, stage) + write_zone_files(zones, scope, stage)
+            written = (write_scope_tables(scope, stage, communities=layers.communities)
+                       + write_zone_files(zones, scope, stage))
             written.append(write_report(scope, stage, plan_name=layers.plan.name))
         with progress(5, n, "地图 map"):
             written += _write_map(layers, scope, zones, stage)

@@ -45,7 +45,8 @@ from gisplan.inputs.validation import Layers
 from gisplan.outputs.exports.dxf import write_dxf
 from gisplan.outputs.exports.layer_files import enrich_layers, select_community, write_rfc7946
 from gisplan.outputs.tables import write_sheets
-from gisplan.plan.catalogue import labels, load_funding_sources
+from gisplan.outputs.workbook import bill_of_quantities
+from gisplan.plan.catalogue import labels
 
 #: Writes ``map.html``: called with the community's enriched layers (working CRS) and the path.
 MapWriter = Callable[[Mapping[str, gpd.GeoDataFrame], Path], object]
@@ -72,30 +73,6 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def bill_of_quantities(scope: Scope, community_id: str) -> pd.DataFrame:
-    """The community's work items, in Chinese, with a total row.
-
-    Columns: 项目编码, 项目名称, 单位, 工程量, 单价（元）, 费用（元）, 来源,
-    改造类型, 资金来源. Headline metrics (households...) are in the overview,
-    not here.
-    """
-    zh = labels()
-    t = scope.table
-    rows = t[(t["level"] == "community") & (t["area_id"] == community_id)
-             & (t["group"] != "metric")]
-    source = rows["source"].map(lambda s: "+".join(zh[f"source.{p}"] for p in s.split("+")))
-    funding = load_funding_sources()["name_zh"]
-    out = pd.DataFrame({
-        zh["col.item"]: rows["item"], zh["col.name_zh"]: rows["name_zh"],
-        zh["col.unit"]: rows["unit"], zh["col.quantity"]: rows["quantity"].round(3),
-        zh["col.unit_price_cny"]: rows["unit_price_cny"], zh["col.cost_cny"]: rows["cost_cny"],
-        zh["col.source"]: source, zh["col.tier"]: rows["tier"].map(
-            lambda v: zh.get(f"tier.{v}", v)), zh["col.funding"]: rows["funding"].map(funding),
-    })
-    total = {zh["col.item"]: zh["col.total"], zh["col.cost_cny"]: rows["cost_cny"].sum()}
-    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
-
-
 def _overview(community: pd.Series, plan_name: str) -> pd.DataFrame:
     zh = labels()
     rtype = community.get("renovation_type")
@@ -118,8 +95,8 @@ def write_workbook(scope: Scope, community: pd.Series, path: Path, *, plan_name:
     funding = pd.DataFrame({"资金来源": funding["funding_name_zh"],
                             "费用（元）": funding["cost_cny"], "占比": funding["share"].round(4)})
     sheets = {"概况": _overview(community, plan_name),
-              "工程量清单": bill_of_quantities(scope, cid), "资金来源": funding}
-    write_sheets(path, sheets)
+              "工程量清单": bill_of_quantities(scope.table, "community", cid), "资金来源": funding}
+    write_sheets(path, sheets, percent=("占比",))
     return path
 
 

@@ -1,8 +1,9 @@
-"""Scope tables for people: CSV files and one formatted Excel workbook.
+"""Tables for people: CSV files and formatted Excel workbooks, safe to open.
 
 CSV files are UTF-8 with a byte-order mark so that Excel opens the Chinese
-text correctly; the workbook has one sheet per level (areas as rows, items as
-columns with Chinese headers and units, a totals row, frozen header).
+text correctly; workbooks are streamed with a bold frozen header, number
+formats by column and print setup. Text that a spreadsheet would read as a
+formula is neutralised in both.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gisplan.analysis.scope import LEVELS, Scope
 from gisplan.plan.catalogue import labels
 
 #: Characters that make Excel, WPS or LibreOffice read a cell as a formula (OWASP, CSV injection).
@@ -86,77 +86,8 @@ def write_warnings(problems: list, path: Path) -> Path:
     return write_csv(frame, path)
 
 
-SHEETS = {"community": "社区 community", "unassigned": "未归属 unassigned",
-          "street": "街道 street", "zone": "连片片区 zone", "city": "全市 city"}
-
-
-def write_scope_tables(scope: Scope, folder: Path) -> list[Path]:
-    """Write ``scope.csv``, ``scope.xlsx``, ``reconciliation.csv``, ``funding.csv``,
-    ``scenarios.csv`` and ``allocation.csv`` into ``folder``; return their paths."""
-    written = []
-    frames = {"scope": scope.table, "funding": scope.funding, "scenarios": scope.scenarios,
-              "allocation": scope.allocation}
-    if scope.reconciliation is not None:
-        frames["reconciliation"] = scope.reconciliation
-    for name, frame in frames.items():
-        path = folder / f"{name}.csv"
-        written.append(write_csv(frame, path))
-    path = folder / "scope.xlsx"
-    write_workbook(scope, path)
-    written.append(path)
-    return written
-
-
-def _level_sheet(table: pd.DataFrame, level: str) -> pd.DataFrame:
-    rows = table[table["level"] == level]
-    header = {item: f"{zh}（{unit}）" for item, zh, unit in
-              rows[["item", "name_zh", "unit"]].drop_duplicates("item").itertuples(index=False)}
-    wide = rows.pivot_table(index=["area_id", "area_name"], columns="item", values="quantity",
-                            aggfunc="sum", sort=False)
-    wide = wide.reindex(columns=list(header))
-    wide["cost_cny"] = rows.groupby(["area_id", "area_name"], sort=False)["cost_cny"].sum()
-    wide = wide.reset_index()
-    zh = labels()
-    total = {"area_id": zh["col.total"], "area_name": "", **wide.drop(
-        columns=["area_id", "area_name"]).sum(numeric_only=True).to_dict()}
-    if len(wide) > 1:
-        wide = pd.concat([wide, pd.DataFrame([total])], ignore_index=True)
-    return wide.rename(columns={**header, "area_id": zh["col.area_id"],
-                                "area_name": zh["col.area_name"],
-                                "cost_cny": zh["col.cost_cny"]})
-
-
-def _zh_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    zh = labels()
-    return frame.rename(columns={c: f"{zh[f'col.{c}']} {c}" for c in frame.columns
-                                 if f"col.{c}" in zh})
-
-
-def write_workbook(scope: Scope, path: Path) -> None:
-    """Write the formatted ``scope.xlsx``."""
-    sheets: dict[str, pd.DataFrame] = {}
-    for level in LEVELS:
-        if (scope.table["level"] == level).any():
-            sheets[SHEETS[level]] = _level_sheet(scope.table, level)
-    if scope.reconciliation is not None:
-        sheets["核对 reconciliation"] = _zh_columns(scope.reconciliation)
-    sheets["资金来源 funding"] = _zh_columns(scope.funding)
-    sheets["改造类型 scenarios"] = scope.scenarios
-    sheets["因素法 allocation"] = scope.allocation
-    long = scope.table
-    notes = {}
-    if len(long) > DETAIL_ROWS:
-        notes["明细 long"] = (f"仅列出前 {DETAIL_ROWS:,} 行 only the first {DETAIL_ROWS:,} of "
-                            f"{len(long):,} rows; 全表见 the full table is scope.csv")
-        long = long.iloc[:DETAIL_ROWS]
-    sheets["明细 long"] = _zh_columns(long)
-    write_sheets(path, sheets, freeze="C2", notes=notes)
-
-
 #: Rows an Excel sheet holds, header included.
 EXCEL_ROWS = 1_048_576
-#: Rows of the long detail sheet in ``scope.xlsx``; the whole table is ``scope.csv``.
-DETAIL_ROWS = 100_000
 
 
 def _cells(frame: pd.DataFrame) -> list[list[object]]:
@@ -166,14 +97,17 @@ def _cells(frame: pd.DataFrame) -> list[list[object]]:
 
 
 def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "A2",
-                 notes: dict[str, str] | None = None) -> Path:
+                 notes: dict[str, str] | None = None, percent: tuple[str, ...] = (),
+                 print_setup: bool = True) -> Path:
     """Write ``sheets`` into one workbook, streaming (xlsxwriter, constant memory).
 
     Bold frozen header, sized columns, whole-number columns as ``#,##0`` and
     decimals as ``#,##0.00``, a bold totals row where there is one. Text is
     never written as a formula and is neutralised against formula injection;
     a sheet longer than Excel holds stops there with a line saying so, and
-    ``notes`` add a line under a sheet (e.g. where the full table is).
+    ``notes`` add a line under a sheet (e.g. where the full table is). Columns
+    named in ``percent`` show as percentages. With ``print_setup`` every sheet
+    prints on A4 landscape, fitted to the page width, the header repeated.
     """
     import xlsxwriter
 
@@ -184,7 +118,8 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "
                                            "strings_to_numbers": False})
     bold = book.add_format({"bold": True})
     formats = {"int": book.add_format({"num_format": "#,##0"}),
-               "dec": book.add_format({"num_format": "#,##0.00"})}
+               "dec": book.add_format({"num_format": "#,##0.00"}),
+               "pct": book.add_format({"num_format": "0.00%"})}
     bold_formats = {k: book.add_format({"num_format": f.num_format, "bold": True})
                     for k, f in formats.items()}
     col = "".join(ch for ch in freeze if ch.isalpha())
@@ -204,15 +139,25 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "
             if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
                 v = s.to_numpy(dtype=float, na_value=np.nan)
                 kind = "int" if np.all(np.isnan(v) | (v == np.round(v))) else "dec"
+                if str(c) in percent:
+                    kind = "pct"
             kinds.append(kind)
             # CJK characters are about twice as wide as Latin ones.
             width = max([len(str(c))] + [len(str(v)) for v in s.head(200)])
             ws.set_column(idx, idx, min(max(width * 1.6, 8), 40),
                           formats[kind] if kind else None)
         ws.freeze_panes(*frozen)
+        if print_setup:
+            ws.set_landscape()
+            ws.set_paper(9)  # A4
+            ws.repeat_rows(0)
+            ws.fit_to_pages(1, 0)
+            ws.set_header(f"&C{name}")
+            ws.set_footer("&C&P / &N")
         ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
         rows = _cells(frame.iloc[:fits])
-        last = len(rows) - 1 if len(rows) > 1 and str(rows[-1][0]) == total else -1
+        last = (len(rows) - 1 if len(rows) > 1 and str(rows[-1][0]).startswith(total)
+                else -1)
         for r, row in enumerate(rows):
             if r == last:
                 for j, v in enumerate(row):

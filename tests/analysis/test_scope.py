@@ -142,22 +142,3 @@ def test_cli_writes_the_contract_files(mini_plan, tmp_path):
     zone_of = csv[csv["level"] == "community"].groupby("area_id")["zone_id"].first()
     assert zone_of.to_dict() == {"A": "Z001", "B": "Z001", "C": "Z002"}
     assert not list(tmp_path.glob(".out.staging-*"))
-
-
-def test_workbook_for_people(mini_plan, tmp_path):
-    from openpyxl import load_workbook
-
-    out = tmp_path / "out"
-    assert main(["scope", str(mini_plan), "--out", str(out)]) == 0
-    wb = load_workbook(out / "scope.xlsx")
-    assert {"社区 community", "街道 street", "连片片区 zone", "全市 city", "未归属 unassigned",
-            "资金来源 funding", "改造类型 scenarios"} <= set(wb.sheetnames)
-    ws = wb["社区 community"]
-    assert ws.freeze_panes == "C2"
-    header = [c.value for c in ws[1]]
-    assert "户数（户）" in header and "DN300污水管网（m）" in header
-    col = header.index("户数（户）") + 1
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
-    assert [r[0] for r in rows] == ["A", "B", "C", "合计"]
-    assert rows[-1][col - 1] == 30 + 24 + 16  # the totals row of the communities
-    assert ws.cell(row=5, column=1).font.bold

@@ -14,7 +14,7 @@ def test_an_unexpected_failure_is_one_line_and_a_report(mini_plan, tmp_path, cap
     def broken(*_a, **_k):
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr("gisplan.outputs.tables.write_scope_tables", broken)
+    monkeypatch.setattr("gisplan.outputs.workbook.write_scope_tables", broken)
     out = tmp_path / "out"
     assert main(["scope", str(mini_plan), "--out", str(out)]) == 2
     err = capsys.readouterr().err

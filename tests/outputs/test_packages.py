@@ -113,13 +113,15 @@ def test_scope_sheet_in_chinese(packages, plan):
     wb = openpyxl.load_workbook(packages / "A" / "scope.xlsx")
     assert wb.sheetnames == ["概况", "工程量清单", "资金来源"]
     rows = list(wb["工程量清单"].values)
-    assert rows[0][:6] == ("项目编码", "项目名称", "单位", "工程量", "单价（元）", "费用（元）")
-    by_item = {r[0]: r for r in rows[1:]}
+    assert rows[0] == ("序号", "项目名称", "单位", "工程量", "单价（元）", "合价（元）", "资金来源",
+                       "备注")
+    by_item = {r[7].split("；")[0]: r for r in rows[1:] if r[7]}
     assert by_item["roof_flat_waterproof"][1:4] == ("平屋面防水", "㎡", 700)
-    assert by_item["roof_flat_waterproof"][6] == "调查申报"
+    assert by_item["roof_flat_waterproof"][7].endswith("调查申报")
     t = plan[1].table
     cost = t[(t["level"] == "community") & (t["area_id"] == "A")]["cost_cny"].sum()
-    assert by_item["合计"][5] == pytest.approx(cost)
+    total = next(r for r in rows if r[0] == "合计 total")
+    assert total[5] == pytest.approx(cost, abs=0.01)
     overview = dict(list(wb["概况"].values)[1:])
     assert overview["社区名称"] == "甲社区" and overview["户数"] == 30
 

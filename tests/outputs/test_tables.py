@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from gisplan.outputs import tables
 from gisplan.outputs.tables import neutralise_text, write_csv, write_sheets
@@ -57,16 +56,3 @@ def test_a_sheet_longer_than_excel_says_where_the_rest_is(tmp_path, monkeypatch)
     values = [r[0] for r in ws.iter_rows(values_only=True) if r[0] is not None]
     assert values[1:8] == list(range(7))
     assert "only the first 7 of 20 rows" in values[-1]
-
-
-@pytest.mark.parametrize("n", [3])
-def test_scope_workbook_caps_the_detail_sheet(mini_plan, tmp_path, monkeypatch, n):
-    from gisplan import compute_scope, load_layers
-
-    monkeypatch.setattr(tables, "DETAIL_ROWS", n)
-    scope = compute_scope(load_layers(mini_plan))
-    path = tmp_path / "scope.xlsx"
-    tables.write_workbook(scope, path)
-    ws = openpyxl.load_workbook(path)["明细 long"]
-    rows = [r for r in ws.iter_rows(values_only=True) if any(v is not None for v in r)]
-    assert len(rows) == 1 + n + 1 and "scope.csv" in rows[-1][0]
