@@ -241,7 +241,8 @@ def _package_map_writer(layers: Layers, scope, zones):
 
     def write(own, path: Path) -> None:
         community_id = own["communities"]["community_id"].iloc[0]
-        webmap = build_community_map(layers, scope, zones, community_id, **options)
+        webmap = build_community_map(layers, scope, zones, community_id, pipes=own["pipes"],
+                                     **options)
         path.write_text(webmap.html, encoding="utf-8")
 
     return write

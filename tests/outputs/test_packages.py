@@ -13,6 +13,7 @@ from pathlib import Path
 import ezdxf
 import geopandas as gpd
 import openpyxl
+import pandas as pd
 import pytest
 from rfc7946 import check_rfc7946
 
@@ -195,3 +196,39 @@ def test_cli_export_packages_zip_for_one_community(plan, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [".gisplan-files", "layers.gpkg", "packages",
                                                     "warnings.csv"]
     assert [p.name for p in (out / "packages").iterdir()] == ["A.zip"]
+
+
+def _page_data(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="gisplan-data">(.*?)</script>', html,
+                  re.S)
+    return json.loads(m.group(1))
+
+
+def test_package_map_agrees_with_its_files(tmp_path):
+    """Every pipe on a package's map is the package's own piece: p1 (300 m, sewer DN300)
+    has 50 m in A (tests/plans.py), and the page says 50 m and the file's cost."""
+    from plans import write_plan
+
+    from gisplan.cli.main import main
+
+    plan = write_plan(tmp_path / "plan")
+    out = tmp_path / "out"
+    assert main(["export", str(plan), "--out", str(out), "--packages", "--quiet",
+                 "--format", "geojson"]) == 0
+    pkg = out / "packages" / "A"
+    pipes = gpd.read_file(pkg / "pipes.geojson").set_index("pipe_id")
+    data = _page_data((pkg / "map.html").read_text(encoding="utf-8"))
+    cols = data["layers"]["pipes"]["cols"]
+    page = pd.DataFrame({"len": cols["len"], "cost": cols["cost"]}, index=cols["id"])
+    assert set(page.index) == set(pipes.index)
+    assert page.loc["p1", "len"] == pytest.approx(50.0)
+    assert pipes.loc["p1", "length_m"] == pytest.approx(50.0)
+    for pid in pipes.index:
+        assert page.loc[pid, "len"] == pytest.approx(pipes.loc[pid, "length_m"], abs=0.05)
+        if pipes.loc[pid, "action"] == "keep":  # kept pipes are not work: no cost either side
+            assert pd.isna(page.loc[pid, "cost"]) and not pipes.loc[pid, "cost_cny"]
+        else:
+            assert page.loc[pid, "cost"] == pytest.approx(pipes.loc[pid, "cost_cny"], abs=1)
+    # each pipe's pieces on the page count only in A (no 未归属 stretch beside it)
+    coms = data["layers"]["pipes"]["rows"]["com"]
+    assert set(coms) <= {0}

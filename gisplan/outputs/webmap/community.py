@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from gisplan.analysis.scope import Scope
 from gisplan.analysis.zones import Zones
@@ -18,20 +21,33 @@ from gisplan.inputs.validation import Layers
 from gisplan.outputs.webmap.build import WebMap, build_map
 
 
-def community_subset(layers: Layers, scope: Scope, zones: Zones,
-                     community_id: str) -> tuple[Layers, Scope, Zones]:
+def community_subset(layers: Layers, scope: Scope, zones: Zones, community_id: str, *,
+                     pipes: gpd.GeoDataFrame | None = None) -> tuple[Layers, Scope, Zones]:
     """The plan cut down to one community: its layers, scope rows and zone.
 
-    Pipes are kept whole where any piece of them lies in the community; the
-    scope rows of the community stand in for the city rows, so headline
-    figures are the community's.
+    Pipes are the pieces inside the community (``pipes``: the package's own cut,
+    so the map and the package's files agree; by default cut here the same way),
+    counted only in the community; the scope rows of the community stand in for
+    the city rows, so headline figures are the community's. The zone's outline
+    is left out, so the map opens on the community, not on its whole zone.
     """
     a = scope.assignment
     mine = a.buildings["community_id"] == community_id
-    pipe_ids = a.pipe_pieces.loc[a.pipe_pieces["community_id"] == community_id, "pipe_id"]
     com = layers.communities[layers.communities["community_id"] == community_id]
-    pipes = layers.pipes[layers.pipes["pipe_id"].isin(pipe_ids)
-                         | layers.pipes.intersects(com.union_all())]
+    if pipes is None:
+        area = com.union_all()
+        hits = layers.pipes.iloc[np.sort(layers.pipes.sindex.query(area,
+                                                                  predicate="intersects"))]
+        pieces = shapely.intersection(np.asarray(hits.geometry.array), area)
+        lines = np.array([shapely.line_merge(shapely.union_all(
+            [g for g in shapely.get_parts(p) if shapely.get_dimensions(g) == 1]))
+            if not shapely.is_empty(p) else None for p in pieces], dtype=object)
+        keep = np.array([g is not None and not shapely.is_empty(g) for g in lines], dtype=bool)
+        pipes = hits[keep].set_geometry(gpd.GeoSeries(lines[keep], index=hits.index[keep],
+                                                      crs=hits.crs))
+    pipes = layers.pipes.iloc[:0].pipe(lambda empty: pd.concat(
+        [empty, pipes[[c for c in layers.pipes.columns if c in pipes.columns]]],
+        ignore_index=True)).set_geometry("geometry", crs=layers.pipes.crs)
     facilities = a.facilities[a.facilities["community_id"] == community_id]
     structures = a.structures[a.structures["community_id"] == community_id]
     barriers = layers.barriers[layers.barriers.intersects(com.union_all().buffer(50))]
@@ -45,7 +61,8 @@ def community_subset(layers: Layers, scope: Scope, zones: Zones,
         barriers=barriers, pipe_split=None)  # positions change with the subset
     sub_assignment = Assignment(
         buildings=a.buildings[mine], facilities=facilities, structures=structures,
-        pipe_pieces=a.pipe_pieces[a.pipe_pieces["pipe_id"].isin(pipes["pipe_id"])])
+        pipe_pieces=a.pipe_pieces[a.pipe_pieces["pipe_id"].isin(pipes["pipe_id"])
+                                  & (a.pipe_pieces["community_id"] == community_id)])
     t = scope.table
     zone_id = zones.membership.get(community_id)
     rows = t[(t["level"] == "community") & (t["area_id"] == community_id)]
@@ -55,19 +72,20 @@ def community_subset(layers: Layers, scope: Scope, zones: Zones,
                         assignment=sub_assignment)
     sub_zones = replace(
         zones, membership=zones.membership[zones.membership.index == community_id],
-        outlines=zones.outlines[zones.outlines["zone_id"] == zone_id])
+        outlines=zones.outlines.iloc[:0])
     return sub_layers, sub_scope, sub_zones
 
 
-def build_community_map(layers: Layers, scope: Scope, zones: Zones, community_id: str,
-                        **options: object) -> WebMap:
+def build_community_map(layers: Layers, scope: Scope, zones: Zones, community_id: str, *,
+                        pipes: gpd.GeoDataFrame | None = None, **options: object) -> WebMap:
     """The page of :func:`gisplan.outputs.webmap.build_map` for one community.
 
     Examples
     --------
     >>> page = build_community_map(layers, scope, zones, "222404001001")  # doctest: +SKIP
     """
-    sub_layers, sub_scope, sub_zones = community_subset(layers, scope, zones, community_id)
+    sub_layers, sub_scope, sub_zones = community_subset(layers, scope, zones, community_id,
+                                                        pipes=pipes)
     name = sub_layers.communities["name"].iloc[0] if len(sub_layers.communities) else ""
     plan = replace(layers.plan, name=f"{layers.plan.name} · {name}（一区一案）")
     return build_map(replace(sub_layers, plan=plan), sub_scope, sub_zones, **options)
