@@ -155,7 +155,7 @@ def cmd_scope(args: argparse.Namespace) -> int:
         communities = layers.communities
     with staged(args.out, _inputs(args)) as stage:
         written = write_scope_tables(scope, stage, communities=communities)
-        written.append(write_report(scope, stage))
+        written.append(write_report(scope, stage, communities=communities))
     _report_written(args.out, written)
     return 0
 
@@ -195,7 +195,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         with progress(4, n, "表格 tables"):
             written = (write_scope_tables(scope, stage, communities=layers.communities)
                        + write_zone_files(zones, scope, stage))
-            written.append(write_report(scope, stage, plan_name=layers.plan.name))
+            written.append(write_report(scope, stage, plan_name=layers.plan.name,
+                                        communities=layers.communities))
         with progress(5, n, "地图 map"):
             written += _write_map(layers, scope, zones, stage)
         with progress(6, n, "导出 exports"):

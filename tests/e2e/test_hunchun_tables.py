@@ -67,3 +67,10 @@ if __name__ == "__main__" and "--record" in sys.argv:
         RECORD.write_text("".join(f"{h}  {n}\n" for n, h in
                                   _fingerprints(Path(tmp) / "out").items()), encoding="utf-8")
     print(f"recorded {RECORD}")
+
+
+def test_report_shows_every_relative_difference(hunchun_run):
+    """77 stated figures, all matching: each row shows its relative difference (0.00%)."""
+    page = (hunchun_run / "report.html").read_text(encoding="utf-8")
+    recon = page[page.index("reconciliation with the plan"):]
+    assert recon.count('<td class="num">0.00%</td>') == 77

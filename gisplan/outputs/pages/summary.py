@@ -25,13 +25,15 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from gisplan import __version__
 from gisplan.analysis.headline import HEADLINE, headline, reconciliation
 from gisplan.analysis.scope import Scope, level_figures
-from gisplan.outputs.pages.kit import PAGE_CSS
+from gisplan.outputs.pages.kit import PAGE_CSS, number
+from gisplan.outputs.pages.svg_map import svg_map
 from gisplan.plan.catalogue import load_funding_sources
 
 COLORS = {"bar": "#3182bd", "basic": "#41ab5d", "upgrade": "#fd8d3c"}
@@ -211,6 +213,45 @@ def _street_table(scope: Scope) -> str:
             + "</tr></thead><tbody>" + "\n".join(rows) + "</tbody></table>")
 
 
+def _community_table(scope: Scope, communities: pd.DataFrame | None) -> str:
+    """One row per community: street, type, headline figures, cost; then the totals."""
+    com = _areas(scope, "community")
+    info = (pd.DataFrame(communities).drop(columns="geometry", errors="ignore")
+            .set_index("community_id") if communities is not None else pd.DataFrame())
+    rtype = {"basic": "基本型", "upgrade": "提升型"}
+    rows = []
+    for aid, r in com.iterrows():
+        street = info["street"].get(aid, "") if "street" in info else ""
+        kind = info["renovation_type"].get(aid, "") if "renovation_type" in info else ""
+        cells = ([_cell(aid), _cell(r["area_name"]), _cell(street), _cell(rtype.get(kind, kind))]
+                 + [_cell(number(r[h[0]]), "num") for h in HEADLINE[1:]]
+                 + [_cell(_wan(r["cost_cny"]), "num")])
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    city = _areas(scope, "city")
+    if len(city):
+        r = city.iloc[0]
+        rows.append('<tr class="total">' + "".join(
+            [_cell("合计 total"), _cell(""), _cell(""), _cell("")]
+            + [_cell(number(r[h[0]]), "num") for h in HEADLINE[1:]]
+            + [_cell(_wan(r["cost_cny"]), "num")]) + "</tr>")
+    head = ["编号 id", "社区 community", "街道 street", "类型 type", "楼栋 buildings",
+            "户数 households", "建筑面积 floor area (㎡)", "费用 cost (万元)"]
+    note = ('<p class="gp-note">合计为全市，含未归属部分 the total is the city\'s, '
+            "unassigned features included.</p>")
+    return ("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+            + "</tr></thead><tbody>" + "\n".join(rows) + "</tbody></table>" + note)
+
+
+def _map_html(scope: Scope, communities: gpd.GeoDataFrame | None) -> str:
+    if communities is None or not len(communities):
+        return ""
+    cost = _areas(scope, "community")["cost_cny"] / 1e4
+    g = communities[["community_id", "name", "geometry"]].copy()
+    g["cost"] = g["community_id"].map(cost).to_numpy(dtype=float)
+    svg = svg_map(g, value="cost", label="name", title="社区费用 cost by community", unit="万元")
+    return f'<h2>社区分布 the communities</h2><div class="gp-chart-box">{svg}</div>' if svg else ""
+
+
 def _reconciliation_html(scope: Scope) -> str:
     r = reconciliation(scope)
     if r is None or r.empty:
@@ -223,13 +264,14 @@ def _reconciliation_html(scope: Scope) -> str:
                f'{html.escape(", ".join(map(str, off["item"])))}</p>')
     rows = []
     for x in r.itertuples(index=False):
-        rel = "" if pd.isna(x.relative_difference) else f"{x.relative_difference:+.2%}"
+        rel = ("0.00%" if x.matches else "" if pd.isna(x.relative_difference)
+               else f"{x.relative_difference:+.2%}")
         text = getattr(x, "source_text", "")
         cells = [_cell(x.name_zh if not pd.isna(x.name_zh) else x.item), _cell(x.item),
-                 _cell("" if pd.isna(x.unit) else x.unit), _cell(f"{x.stated:,.2f}", "num"),
-                 _cell(f"{x.computed:,.2f}", "num"),
-                 _cell(f"{0.0 if x.matches else x.difference:+,.2f}", "num"),
-                 _cell(rel if not x.matches else "", "num"),
+                 _cell("" if pd.isna(x.unit) else x.unit), _cell(number(x.stated), "num"),
+                 _cell(number(x.computed), "num"),
+                 _cell("0" if x.matches else f"{x.difference:+,.2f}", "num"),
+                 _cell(rel, "num"),
                  _cell("" if pd.isna(text) else text)]
         rows.append(f'<tr class="{"" if x.matches else "off"}">{"".join(cells)}</tr>')
     head = ["项目 item", "代码 code", "单位 unit", "规划数 stated", "计算数 computed",
@@ -238,7 +280,8 @@ def _reconciliation_html(scope: Scope) -> str:
             + "</tr></thead><tbody>" + "\n".join(rows) + "</tbody></table>")
 
 
-def report_html(scope: Scope, *, plan_name: str | None = None) -> str:
+def report_html(scope: Scope, *, plan_name: str | None = None,
+                communities: gpd.GeoDataFrame | None = None) -> str:
     """The summary page as one offline HTML document (no script, inline SVG charts)."""
     e = html.escape
     city = scope.table[scope.table["level"] == "city"]
@@ -285,8 +328,11 @@ def report_html(scope: Scope, *, plan_name: str | None = None) -> str:
 unit prices (editable assumptions, plan.toml [prices]); 1 万元 = CNY 10,000.</p>
 <h2>费用构成 where the money goes</h2>
 {"".join(f'<div class="gp-chart-box">{c}</div>' for c in charts)}
+{_map_html(scope, communities)}
 <h2>各街道 by street</h2>
 {_street_table(scope)}
+<h2>各社区 by community</h2>
+{_community_table(scope, communities)}
 <h2>与规划总量核对 reconciliation with the plan's stated totals</h2>
 {_reconciliation_html(scope)}
 <p class="gp-note">gisplan {e(__version__)} · scope.csv, scope.xlsx and reconciliation.csv hold
@@ -299,8 +345,11 @@ def _wan_v(v: float) -> str:
     return f"{v:,.1f}"
 
 
-def write_report(scope: Scope, folder: Path, *, plan_name: str | None = None) -> Path:
-    """Write ``report.html`` into ``folder``; return its path."""
+def write_report(scope: Scope, folder: Path, *, plan_name: str | None = None,
+                 communities: gpd.GeoDataFrame | None = None) -> Path:
+    """Write ``report.html`` into ``folder``; return its path. With ``communities``
+    the page has a map of them and their streets and types in its table."""
     path = Path(folder) / "report.html"
-    path.write_text(report_html(scope, plan_name=plan_name), encoding="utf-8")
+    path.write_text(report_html(scope, plan_name=plan_name, communities=communities),
+                    encoding="utf-8")
     return path

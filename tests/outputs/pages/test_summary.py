@@ -149,8 +149,27 @@ def test_cli_scope_and_run_write_the_report(mini, tmp_path: Path) -> None:
     folder, scope = mini
     assert main(["scope", str(folder), "--out", str(tmp_path / "s")]) == 0
     page = (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
-    assert page == report_html(scope)
+    from gisplan import load_layers
+
+    assert page == report_html(scope, communities=load_layers(folder).communities)
     plan = write_plan(tmp_path / "plan")
     assert main(["run", str(plan), "--out", str(tmp_path / "r")]) == 0
     assert "测试计划 — 汇总报告 summary" in (tmp_path / "r" / "report.html").read_text(
         encoding="utf-8")
+
+
+def test_community_table_map_and_relative_differences(mini, tmp_path: Path) -> None:
+    """The mini plan by hand: A 甲社区 (S1, basic) has b1's 30 households; every stated
+    figure gets its relative difference; counts print as whole numbers."""
+    from gisplan import load_layers
+
+    folder, scope = mini
+    communities = load_layers(folder).communities
+    page = report_html(scope, communities=communities)
+    table = page[page.index("各社区 by community"):]
+    row = table[table.index("<td class=\"\">A</td>"):]
+    row = row[:row.index("</tr>")]
+    assert "甲社区" in row and "S1" in row and "基本型" in row
+    assert '<td class="num">30</td>' in row  # households, whole
+    assert page.count('stroke-width="0.6"') == len(communities)  # one shape each
+    assert 'class="gp-north"' in page and 'class="gp-scale"' in page
