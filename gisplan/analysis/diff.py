@@ -28,7 +28,7 @@ The new version is reprojected to the old one's CRS if they differ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -64,12 +64,15 @@ class PlanDiff:
         old, added and attribute-only ones new, moved and reshaped ones
         both), in ``crs``.
     crs : str
+    unchanged : dict of str to int
+        Per layer, how many features are in both versions unchanged.
     """
 
     features: pd.DataFrame
     scope: pd.DataFrame
     geometries: gpd.GeoDataFrame
     crs: str
+    unchanged: dict[str, int] = field(default_factory=dict)
 
 
 def _size(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,8 +190,10 @@ def diff_scope(old: pd.DataFrame, new: pd.DataFrame, *, levels: tuple[str, ...] 
         cost_new_cny=("cost_new_cny", "sum")).reset_index()
     totals = totals.assign(item="total_cost", name_zh="费用合计", unit="元")
     out = pd.concat([out, totals], ignore_index=True)
-    out["quantity_change"] = out["quantity_new"] - out["quantity_old"]
-    out["cost_change_cny"] = out["cost_new_cny"] - out["cost_old_cny"]
+    # differences of sums carry float noise (-191.0100000000001): quantities to 1e-6,
+    # money to the fen
+    out["quantity_change"] = (out["quantity_new"] - out["quantity_old"]).round(6)
+    out["cost_change_cny"] = (out["cost_new_cny"] - out["cost_old_cny"]).round(2)
     if changed_only:
         moved = (out["quantity_change"].abs() > 1e-9) | (out["cost_change_cny"].abs() > 1e-6)
         out = out[moved]
@@ -216,15 +221,19 @@ def diff_plans(old: Layers, new: Layers, *, old_scope: Scope, new_scope: Scope,
     PlanDiff
     """
     crs = old.plan.crs
-    tables, shapes = [], []
+    tables, shapes, unchanged = [], [], {}
     for name in LAYER_NAMES:
         a, b = old.layer(name), new.layer(name)
         if b.crs is not None and not b.crs.equals(a.crs):
             b = b.to_crs(a.crs)
         t, g = diff_layer(a, b, SCHEMAS[name].id, layer=name, tolerance_m=tolerance_m)
+        ids = SCHEMAS[name].id
+        common = pd.Index(a[ids].astype(str)).intersection(pd.Index(b[ids].astype(str)))
+        unchanged[name] = int(len(common) - t["change"].isin(
+            ["moved", "reshaped", "attributes"]).sum())
         tables.append(t)
         shapes.append(g)
     features = pd.concat(tables, ignore_index=True)
     geoms = gpd.GeoDataFrame(pd.concat(shapes, ignore_index=True), geometry="geometry", crs=crs)
     return PlanDiff(features=features, scope=diff_scope(old_scope.table, new_scope.table),
-                    geometries=geoms, crs=crs)
+                    geometries=geoms, crs=crs, unchanged=unchanged)

@@ -331,11 +331,21 @@ def cmd_diff(args: argparse.Namespace) -> int:
     with staged(args.out, _inputs(args)) as stage:
         written = write_diff(diff, stage)
         written.append(write_diff_map(diff, stage, old_name=old.plan.name,
-                                      new_name=new.plan.name, context=new.communities))
+                                      new_name=new.plan.name, old_source=_source(old),
+                                      new_source=_source(new), context=new.communities))
     _report_written(args.out, written)
     counts = diff.features["change"].value_counts()
     print("features: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "no change"))
     return 0
+
+
+def _source(layers: Layers) -> str:
+    """Where a plan version comes from: its folder and plan.toml's modification date."""
+    import datetime
+
+    toml = layers.plan.root / "plan.toml"
+    when = datetime.datetime.fromtimestamp(toml.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    return f"{layers.plan.root} · 修改于 modified {when}"
 
 
 def cmd_partition(args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ from gisplan.outputs.pages.kit import (
 )
 from gisplan.outputs.tables import write_csv
 from gisplan.outputs.webmap.assets import LEAFLET_ASSETS
+from gisplan.plan.catalogue import read_data
 
 DATA_ID = "gisplan-diff-data"
 CHANGES = {"added": "新增 added", "removed": "删除 removed", "moved": "移动 moved",
@@ -49,6 +50,18 @@ def _sign(x: float) -> str:
     return "num up" if x > 1e-9 else "num down" if x < -1e-9 else "num"
 
 
+def _attributes_zh(text: object) -> str:
+    """``households: 63 → 75; floors: 5 → 6`` with each column's Chinese name first."""
+    if not isinstance(text, str) or not text:
+        return ""
+    names = read_data("shapefile_fields.csv").set_index("column")["name_zh"].to_dict()
+    parts = []
+    for part in text.split("; "):
+        col, sep, rest = part.partition(": ")
+        parts.append(f"{names[col]} {col}{sep}{rest}" if sep and col in names else part)
+    return "；".join(parts)
+
+
 def feature_table(diff: PlanDiff) -> str:
     f = diff.features
     rows, refs = [], []
@@ -58,7 +71,7 @@ def feature_table(diff: PlanDiff) -> str:
         rows.append([(str(r.layer), ""), (str(r.feature_id), ""),
                      (CHANGES.get(r.change, r.change), ""),
                      (number(r.shift_m), "num"), (number(r.hausdorff_m), "num"), (size, ""),
-                     ("" if pd.isna(r.attributes) else str(r.attributes), "")])
+                     (_attributes_zh(r.attributes), "")])
         refs.append(f"feature:{r.layer}:{r.feature_id}")
     return html_table(["图层 layer", "编号 id", "变化 change", "位移 shift (m)",
                        "偏差 Hausdorff (m)", "大小 size", "属性 attributes"], rows, refs=refs)
@@ -68,7 +81,8 @@ def scope_table(diff: PlanDiff, level: str) -> str:
     s = diff.scope[diff.scope["level"] == level]
     rows = []
     for r in s.itertuples(index=False):
-        area = r.area_id if level == "city" else f"{r.area_name} ({r.area_id})"
+        area = ("全市 city" if level == "city" else "未归属 unassigned" if level == "unassigned"
+                else f"{r.area_name} ({r.area_id})")
         total = r.item == "total_cost"
         rows.append([(str(area), ""), (str(r.name_zh if not pd.isna(r.name_zh) else r.item), ""),
                      (str(r.unit if not pd.isna(r.unit) else ""), ""),
@@ -103,10 +117,12 @@ def diff_map_data(diff: PlanDiff, *, context: gpd.GeoDataFrame | None = None) ->
 
 
 def diff_html(diff: PlanDiff, *, old_name: str = "", new_name: str = "",
+              old_source: str = "", new_source: str = "",
               context: gpd.GeoDataFrame | None = None, offline: bool = True) -> str:
     """The diff page as one offline HTML document.
 
-    ``context`` (e.g. the new version's communities) is drawn as thin outlines.
+    ``old_source``/``new_source`` say where each version comes from (folder and
+    date); ``context`` (e.g. the new version's communities) is drawn as thin outlines.
     """
     e = html.escape
     data = diff_map_data(diff, context=context)
@@ -120,8 +136,12 @@ def diff_html(diff: PlanDiff, *, old_name: str = "", new_name: str = "",
 {page_assets(LEAFLET_ASSETS, "diff.js", offline=offline)}</head>
 <body>
 <h1>规划版本对比 plan diff</h1>
-<p>旧版 old: <b>{e(old_name)}</b> → 新版 new: <b>{e(new_name)}</b>; 坐标 CRS {e(diff.crs)}</p>
+<table class="gp-t"><tbody>
+<tr><th>旧版 old</th><td><b>{e(old_name)}</b></td><td>{e(old_source)}</td></tr>
+<tr><th>新版 new</th><td><b>{e(new_name)}</b></td><td>{e(new_source)}</td></tr>
+<tr><th>坐标 CRS</th><td colspan="2">{e(diff.crs)}</td></tr></tbody></table>
 {counts}
+{_unchanged_html(diff)}
 <div id="gp-diff-map" class="gp-map"></div>
 <h2>变化要素 changed features</h2>
 <p class="gp-note">点击一行可在地图上定位 click a row to find it on the map.</p>
@@ -138,6 +158,15 @@ def diff_html(diff: PlanDiff, *, old_name: str = "", new_name: str = "",
 document.getElementById('{DATA_ID}').textContent));</script>
 </body></html>
 """
+
+
+def _unchanged_html(diff: PlanDiff) -> str:
+    if not diff.unchanged:
+        return ""
+    zh = {"communities": "社区", "buildings": "楼栋", "pipes": "管线", "facilities": "设施",
+          "structures": "违建及仓房", "barriers": "障碍"}
+    text = "，".join(f"{zh.get(k, k)} {v:,}" for k, v in diff.unchanged.items() if v)
+    return f'<p class="gp-note">未变化 unchanged: {html.escape(text)}</p>' if text else ""
 
 
 def write_diff_map(diff: PlanDiff, folder: Path, **options: Any) -> Path:
