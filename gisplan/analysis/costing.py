@@ -109,16 +109,18 @@ def reconcile(table: pd.DataFrame, stated: pd.DataFrame, catalogue: pd.DataFrame
     st = stated.groupby("item", sort=False)["quantity"].sum()
     items = list(st.index) + [i for i in city.index if i not in st.index]
     out = pd.DataFrame({"item": items})
-    out["name_zh"] = out["item"].map(city["name_zh"]).fillna(
-        out["item"].map(catalogue["name_zh"]))
-    out["unit"] = out["item"].map(city["unit"]).fillna(out["item"].map(catalogue["unit"]))
+    # texts as objects: the city's are categories that lack the catalogue's other items
+    out["name_zh"] = out["item"].map(city["name_zh"].astype(object)).fillna(
+        out["item"].map(catalogue["name_zh"].astype(object)))
+    out["unit"] = out["item"].map(city["unit"].astype(object)).fillna(
+        out["item"].map(catalogue["unit"].astype(object)))
     out["stated"] = out["item"].map(st)
     out["computed"] = out["item"].map(city["quantity"]).fillna(0.0)
     out["difference"] = out["computed"] - out["stated"]
     out["relative_difference"] = out["difference"] / out["stated"].where(out["stated"] != 0)
     geo = city["quantity_derived"] + city["derived_overridden"]
     out["derived_geometry"] = out["item"].map(geo.where(geo != 0))
-    out["source"] = out["item"].map(city["source"])
+    out["source"] = out["item"].map(city["source"].astype(object))
     if "source_text" in stated:
         out["source_text"] = out["item"].map(
             stated.drop_duplicates("item").set_index("item")["source_text"])

@@ -195,14 +195,14 @@ def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
     zone_of = pd.Series([f"Z{k + 1:0{width}d}" for k in range(len(key))], index=key.index)
     frame["zone_id"] = frame["label"].map(zone_of)
     frame = frame.dropna(subset=["zone_id"])
-    membership = frame.set_index("community_id")["zone_id"].rename("zone_id")
+    membership = frame.set_index("community_id")["zone_id"].rename("zone_id").astype(object)
 
     members = gpd.GeoDataFrame(frame[["zone_id"]], geometry=com.geometry.iloc[frame.index].values,
                                crs=com.crs)
     listed = frame.sort_values("community_id").groupby("zone_id")["community_id"].agg(
         [",".join, "size"])
     outlines = gpd.GeoDataFrame({
-        "zone_id": listed.index,
+        "zone_id": listed.index.astype(object),  # text ids, also when there are none
         "community_ids": listed["join"].to_numpy(),
         "communities": listed["size"].to_numpy(),
     }, geometry=_outlines(members, max_gap_m=gap).reindex(listed.index).values,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -175,7 +176,7 @@ def _crash_report(args: argparse.Namespace, exc: BaseException) -> Path | None:
     out = getattr(args, "out", None)
     places = ([Path(out).absolute().parent / f"{Path(out).name}.gisplan-error-{stamp}.txt"]
               if out is not None else [])
-    places.append(Path.cwd() / f"gisplan-error-{stamp}.txt")
+    places.append(Path(tempfile.gettempdir()) / f"gisplan-error-{stamp}.txt")
     text = (f"gisplan {__version__} on Python {platform.python_version()} "
             f"({platform.platform()})\ncommand: {' '.join(sys.argv)}\n"
             f"step: {commands.STATE['step']}\n\n"

@@ -40,7 +40,6 @@ import pandas as pd
 from gisplan import __version__
 from gisplan.analysis.scope import Scope
 from gisplan.analysis.zones import Zones
-from gisplan.errors import OutputError
 from gisplan.inputs.validation import Layers
 from gisplan.outputs.exports.dxf import write_dxf
 from gisplan.outputs.exports.layer_files import enrich_layers, select_community, write_rfc7946
@@ -54,14 +53,41 @@ MANIFEST = "manifest.json"
 
 
 def folder_name(community_id: str) -> str:
-    """A community id as a file-system-safe folder name.
+    """A community id as a file-system-safe folder name, unique per id.
+
+    Letters (any script), digits, ``-``, ``_`` and ``.`` are kept; an id with
+    anything else, or longer than 60 bytes, is shortened and cleaned and gets the
+    first 8 hex digits of its SHA-1, so two ids never share a folder, also on a
+    case-insensitive file system when :func:`folder_names` is used.
 
     Examples
     --------
+    >>> folder_name("222404001001")
+    '222404001001'
     >>> folder_name("河南/01 号")
-    '河南_01_号'
+    '河南_01_号_7c6fd41b'
     """
-    return re.sub(r'[\\/:*?"<>|\s]', "_", str(community_id)).strip(".") or "_"
+    text = str(community_id)
+    safe = re.sub(r"[^\w\-.]", "_", text).strip(".") or "_"
+    if safe == text and len(text.encode("utf-8")) <= 60:
+        return safe
+    head = safe.encode("utf-8")[:50].decode("utf-8", "ignore")
+    return f"{head}_{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+
+
+def folder_names(community_ids: Iterable[str]) -> list[str]:
+    """:func:`folder_name` of each id, with a hash added to ids whose names differ only in
+    case (they would share a folder on Windows and macOS).
+
+    >>> folder_names(["A1", "a1", "B"])
+    ['A1_1ffd4ba3', 'a1_f29bc91b', 'B']
+    """
+    ids = [str(c) for c in community_ids]
+    names = [folder_name(c) for c in ids]
+    lower = pd.Series([n.lower() for n in names])
+    clash = lower.duplicated(keep=False).to_numpy()
+    return [f"{n}_{hashlib.sha1(c.encode('utf-8')).hexdigest()[:8]}" if k else n
+            for c, n, k in zip(ids, names, clash, strict=True)]
 
 
 def sha256(path: Path) -> str:
@@ -107,7 +133,8 @@ def _entry(path: Path, root: Path, **meta: object) -> dict[str, object]:
 
 def write_package(enriched: Mapping[str, gpd.GeoDataFrame], scope: Scope, community_id: str,
                   folder: Path, *, crs: str, plan_name: str = "",
-                  map_writer: MapWriter | None = None, as_zip: bool = False) -> Path:
+                  map_writer: MapWriter | None = None, as_zip: bool = False,
+                  name: str | None = None) -> Path:
     """Write one community's package into ``folder``.
 
     Parameters
@@ -127,6 +154,8 @@ def write_package(enriched: Mapping[str, gpd.GeoDataFrame], scope: Scope, commun
         ``map_writer(layers, path)`` writes the community's ``map.html``.
     as_zip : bool, keyword-only
         Write ``<community_id>.zip`` instead of a folder.
+    name : str, optional, keyword-only
+        The folder's name (default :func:`folder_name` of the id).
 
     Returns
     -------
@@ -139,7 +168,8 @@ def write_package(enriched: Mapping[str, gpd.GeoDataFrame], scope: Scope, commun
         If ``community_id`` is not a community of the plan.
     """
     own = select_community(enriched, community_id)
-    target = folder / folder_name(community_id)
+    label = folder_name(community_id) if name is None else name
+    target = folder / label
     target.mkdir(parents=True)
     files: list[dict[str, object]] = []
     for name, gdf in own.items():
@@ -147,7 +177,7 @@ def write_package(enriched: Mapping[str, gpd.GeoDataFrame], scope: Scope, commun
             path = write_rfc7946(gdf, target / f"{name}.geojson")
             files.append(_entry(path, target, format="GeoJSON (RFC 7946)", layer=name,
                                 crs="EPSG:4326", features=len(gdf)))
-    dxf = write_dxf(own, target / f"{folder_name(community_id)}.dxf", crs=crs)
+    dxf = write_dxf(own, target / f"{label}.dxf", crs=crs)
     files.append(_entry(dxf, target, format="DXF R2010", crs=crs,
                         features=int(sum(len(g) for g in own.values()))))
     community = own["communities"].iloc[0]
@@ -216,13 +246,8 @@ def write_packages(layers: Layers, scope: Scope, zones: Zones | None, folder: Pa
     if enriched is None:
         enriched = enrich_layers(layers, scope, zones)
     ids = list(enriched["communities"]["community_id"] if communities is None else communities)
-    names = pd.Series([folder_name(c) for c in ids])
-    if names.duplicated().any():
-        clash = ", ".join(str(c) for c, d in zip(ids, names.duplicated(keep=False), strict=True)
-                          if d)
-        raise OutputError(f"community ids {clash} give the same package folder name; "
-                          "make them differ in more than / \\ : * ? \" < > | and blanks")
     folder.mkdir(parents=True, exist_ok=True)
     return [write_package(enriched, scope, cid, folder, crs=layers.plan.crs,
-                          plan_name=layers.plan.name, map_writer=map_writer, as_zip=as_zip)
-            for cid in ids]
+                          plan_name=layers.plan.name, map_writer=map_writer, as_zip=as_zip,
+                          name=name)
+            for cid, name in zip(ids, folder_names(ids), strict=True)]

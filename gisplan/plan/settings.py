@@ -129,6 +129,14 @@ class _Collector:
             return default
         return float(value)
 
+    def followed(self, where: str, key: str, path: Path) -> Path | None:
+        """``path`` made absolute, or None with a problem if it cannot be (a symlink loop)."""
+        try:
+            return path.resolve()
+        except (RuntimeError, OSError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+            self.bad(where, f"{key}: {path} cannot be followed ({exc})")
+            return None
+
     def known_keys(self, section: dict[str, Any], where: str, known: Iterable[str]) -> None:
         """Every key of ``section`` not in ``known`` is an error naming the nearest known one."""
         known = sorted(known)
@@ -168,7 +176,8 @@ def _layer_source(col: _Collector, root: Path, name: str, spec: Any) -> LayerSou
     head, sep, tail = spec.rpartition(":")
     if sep and layer is None and head.lower().endswith(MULTI_LAYER_SUFFIXES):
         spec, layer = head, tail
-    return LayerSource(name, (root / spec).resolve(), layer, encoding)
+    path = col.followed("layers", name, root / spec)
+    return None if path is None else LayerSource(name, path, layer, encoding)
 
 
 def read_plan(path: str | Path) -> Plan:
@@ -250,7 +259,7 @@ def read_plan(path: str | Path) -> Plan:
         if value is not None and not isinstance(value, str):
             col.bad("quantities", f"'{key}' must be a relative file path")
             value = None
-        files[key] = (root / value).resolve() if value else None
+        files[key] = col.followed("quantities", key, root / value) if value else None
 
     zsec = col.table(data, "zones")
     col.known_keys(zsec, "zones", ("max_gap_m", "renovation_type", "min_households"))

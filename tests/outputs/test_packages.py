@@ -20,10 +20,10 @@ from rfc7946 import check_rfc7946
 from gisplan.analysis.scope import compute_scope
 from gisplan.analysis.zones import detect_zones
 from gisplan.cli.main import main
-from gisplan.errors import GisplanError, OutputError
+from gisplan.errors import GisplanError
 from gisplan.inputs.validation import load_layers
 from gisplan.outputs.exports.layer_files import enrich_layers
-from gisplan.outputs.packages import folder_name, write_package, write_packages
+from gisplan.outputs.packages import folder_name, folder_names, write_package, write_packages
 
 
 @pytest.fixture(scope="module")
@@ -151,32 +151,40 @@ def test_unknown_community_and_folder_names(plan, tmp_path):
     with pytest.raises(GisplanError, match="'Q' is not in the communities layer"):
         write_package(enrich_layers(layers, scope, zones), scope, "Q", tmp_path,
                       crs=layers.plan.crs)
-    assert folder_name('a/b:c*?"<>| d') == "a_b_c_______d"
+    # unsafe characters replaced, and a hash of the id keeps cleaned names apart
+    name = folder_name('a/b:c*?"<>| d')
+    assert name.startswith("a_b_c_______d_") and len(name) == len("a_b_c_______d_") + 8
+    assert folder_name("x" * 300) != folder_name("x" * 299)
+    assert len(folder_name("长" * 300).encode()) <= 60
+    assert folder_name("!") != folder_name("?")
 
 
-def test_community_ids_giving_one_folder_name_are_an_error(tmp_path, capsys):
+def test_community_ids_that_would_share_a_folder_get_their_own(tmp_path):
     from plans import MINI_QUANTITIES, mini_layers, write_plan
 
+    from gisplan.cli.main import main
+
     layers = mini_layers()
-    ids = {"A": "X/1", "B": "X:1"}  # both would be the folder X_1
+    # X/1 and X:1 clean to one name; a and A differ only in case (one folder on Windows)
+    ids = {"A": "X/1", "B": "X:1", "C": "a"}
     layers["communities"]["community_id"] = layers["communities"]["community_id"].replace(ids)
+    extra = layers["communities"].iloc[[2]].copy()
+    extra["community_id"] = "A"
+    extra["geometry"] = extra.geometry.translate(1000, 0)
+    layers["communities"] = pd.concat([layers["communities"], extra], ignore_index=True)
     plan = write_plan(tmp_path / "plan", layers,
                       quantities=MINI_QUANTITIES.replace({"target_id": ids}))
-    loaded = load_layers(plan)
-    zones = detect_zones(loaded)
-    scope = compute_scope(loaded, zones=zones.membership)
-    with pytest.raises(OutputError, match=re.escape(
-            "community ids X/1, X:1 give the same package folder name")):
-        write_packages(loaded, scope, zones, tmp_path / "packages")
-    assert not (tmp_path / "packages").exists()
-    # Packages for the other communities are fine.
-    assert [p.name for p in write_packages(loaded, scope, zones, tmp_path / "packages",
-                                           communities=["X/1", "C"])] == ["X_1", "C"]
     out = tmp_path / "out"
     assert main(["export", str(plan), "--out", str(out), "--format", "geojson",
-                 "--packages"]) == 1
-    assert "give the same package folder name" in capsys.readouterr().err
-    assert not out.exists() and not list(tmp_path.glob(".out.staging-*"))
+                 "--packages", "--quiet"]) == 0
+    folders = sorted(p.name for p in (out / "packages").iterdir())
+    assert len(folders) == 4 and len({f.lower() for f in folders}) == 4
+    all_ids = ["X/1", "X:1", "a", "A"]
+    expected = dict(zip(all_ids, folder_names(all_ids), strict=True))
+    assert expected["a"] != expected["A"] and expected["X/1"] != expected["X:1"]
+    for folder in (out / "packages").iterdir():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert folder.name == expected[manifest["community"]["community_id"]]
 
 
 def test_cli_run_writes_exports_and_packages(plan, tmp_path):

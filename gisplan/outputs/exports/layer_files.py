@@ -72,7 +72,9 @@ def write_rfc7946(gdf: gpd.GeoDataFrame, path: Path, *, bbox: bool = True) -> Pa
 
 def zone_features(zones: Zones, scope: Scope) -> gpd.GeoDataFrame:
     """Zone outlines with their headline figures from the scope's zone level."""
-    out = zones.outlines.join(level_figures(scope.table, "zone", HEADLINE), on="zone_id")
+    figures = level_figures(scope.table, "zone", HEADLINE)
+    figures.index = figures.index.astype(object)  # an empty level gives a float index
+    out = zones.outlines.join(figures, on="zone_id")
     out[[*HEADLINE, "cost_cny"]] = out[[*HEADLINE, "cost_cny"]].fillna(0.0)
     out["buildings"] = out["buildings"].astype(int)
     out["households"] = out["households"].astype(int)
