@@ -52,14 +52,27 @@ import shapely
 from gisplan.inputs.proposals import Rules
 from gisplan.inputs.spatial import largest_share
 from gisplan.inputs.validation import Layers
+from gisplan.plan.catalogue import read_data
 
 DECIMALS = 3
 EPS = 10.0 ** -DECIMALS / 2
 FINDING_COLUMNS = ["rule", "feature_id", "measured", "limit", "passed", "message"]
 EXTRA_COLUMNS = ["rule_zh", "unit", "item", "community_id", "related_ids", "x", "y", "lon",
                  "lat"]
-__all__ = ["EXTRA_COLUMNS", "FINDING_COLUMNS", "Review", "Rules", "demolition_ledger",
-           "fire_lane_clearance", "locate_points", "review_proposals"]
+__all__ = [
+    "CONCLUSIONS",
+    "EXTRA_COLUMNS",
+    "FINDING_COLUMNS",
+    "Review",
+    "Rules",
+    "conclusions",
+    "demolition_ledger",
+    "fire_lane_clearance",
+    "locate_points",
+    "review_proposals",
+    "rule_family",
+    "rule_labels",
+]
 RULES_ZH = {"inside_community": "位于所属小区范围内", "building_overlap": "不压占建筑",
             "proposal_overlap": "不与其他拟建设施重叠", "illegal_structure": "不选址于已认定违建",
             "building_setback": "建筑退让距离", "pipe_setback": "管线退让距离",
@@ -200,6 +213,43 @@ def _inside(props: np.ndarray, claimed: np.ndarray, cids: np.ndarray) -> pd.Data
                   cids.astype(object))
 
 
+#: A proposal's conclusion: passes every rule, needs changes, or is refused.
+CONCLUSIONS = ("pass", "revise", "reject")
+
+
+def rule_labels() -> pd.DataFrame:
+    """``gisplan/plan/data/review_rule_labels.csv`` by rule: Chinese name, what failing it
+    means for the proposal (``revise`` or ``reject``), the requirement and its source."""
+    return read_data("review_rule_labels.csv").set_index("rule")
+
+
+def rule_family(rules: pd.Series) -> pd.Series:
+    """``pipe_setback_gas`` -> ``pipe_setback``; other rules are their own family."""
+    return rules.astype(str).str.replace(r"^pipe_setback_.*$", "pipe_setback", regex=True)
+
+
+def conclusions(findings: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    """Per proposal id in ``ids``: ``reject`` if it fails a rule whose failure refuses it,
+    else ``revise`` if it fails any rule, else ``pass``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"feature_id": ["a", "a", "b", "c"], "passed": [True, False, False,
+    ...                   True], "rule": ["inside_community", "building_setback",
+    ...                   "fire_lane_clear_width", "pipe_setback_gas"]})
+    >>> conclusions(f, pd.Series(["a", "b", "c"])).tolist()
+    ['revise', 'reject', 'pass']
+    """
+    failed = findings[~findings["passed"].astype(bool)]
+    severity = rule_family(failed["rule"]).map(rule_labels()["on_fail"]).fillna("revise")
+    worst = (severity == "reject").groupby(failed["feature_id"].to_numpy()).any()
+    out = pd.Series("pass", index=ids.index, dtype=object)
+    hit = ids.map(worst)
+    out[hit.notna().to_numpy()] = "revise"
+    out[(hit == True).to_numpy()] = "reject"  # noqa: E712  (NaN for the ones that passed)
+    return out
+
+
 @dataclass(frozen=True)
 class Review:
     """Everything :func:`review_proposals` found.
@@ -211,7 +261,8 @@ class Review:
         (``x``/``y`` in the working CRS and ``lon``/``lat`` of a point on the
         proposal, to locate the finding).
     proposals : GeoDataFrame
-        The proposals (working CRS) with ``passed`` and ``failed_rules``.
+        The proposals (working CRS) with ``passed``, ``failed_rules`` and
+        ``conclusion`` (:data:`CONCLUSIONS`).
     ledger : DataFrame
         The demolition ledger (:func:`demolition_ledger`).
     markup : GeoDataFrame or None
@@ -335,6 +386,7 @@ def review_proposals(layers: Layers, proposals: gpd.GeoDataFrame, *, rules: Rule
     verdict = proposals.copy()
     verdict["failed_rules"] = verdict["facility_id"].map(failed).fillna("").astype(object)
     verdict["passed"] = verdict["failed_rules"] == ""
+    verdict["conclusion"] = conclusions(findings, verdict["facility_id"])
     return Review(findings=findings, proposals=verdict, ledger=demolition_ledger(layers),
                   markup=markup, rules=rules, plan_name=layers.plan.name, crs=layers.plan.crs,
                   inputs=dict(inputs or {}))
