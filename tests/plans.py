@@ -201,3 +201,15 @@ def new_version() -> dict[str, gpd.GeoDataFrame]:
     f = layers["facilities"]
     f.loc[0, "geometry"] = shapely.affinity.translate(f.geometry[0], 0, 3)
     return layers
+
+
+def load_scoped(folder: Path, layers: dict[str, gpd.GeoDataFrame] | None = None) -> tuple:
+    """Write a plan (the mini plan by default), load it and compute zones and scope:
+    (layers, scope, zones), what the maps and exports take."""
+    from gisplan.analysis.scope import compute_scope
+    from gisplan.analysis.zones import detect_zones
+    from gisplan.inputs.validation import load_layers
+
+    loaded = load_layers(write_plan(folder, layers))
+    zones = detect_zones(loaded)
+    return loaded, compute_scope(loaded, zones=zones.membership), zones
