@@ -213,3 +213,27 @@ def load_scoped(folder: Path, layers: dict[str, gpd.GeoDataFrame] | None = None)
     loaded = load_layers(write_plan(folder, layers))
     zones = detect_zones(loaded)
     return loaded, compute_scope(loaded, zones=zones.membership), zones
+
+
+# -- the export plan (tests/outputs/exports/) -------------------------------------------------
+
+NAMES = ["一号楼", "二号楼（珲春·新区）", "三号楼", None]
+
+
+def export_layers() -> dict[str, gpd.GeoDataFrame]:
+    """The mini plan with a courtyard hole (20x20 m) in community C and Chinese building
+    names."""
+    layers = mini_layers()
+    com = layers["communities"]
+    com.loc[2, "geometry"] = box(300, 0, 400, 100).difference(box(360, 60, 380, 80))
+    layers["buildings"]["name"] = NAMES
+    return layers
+
+
+def shp_parts(enriched: dict[str, gpd.GeoDataFrame], layer: str) -> list:
+    """(stem, features) of each Shapefile a layer is written as (split by geometry family)."""
+    g = enriched[layer]
+    family = g.geom_type.str.replace("Multi", "").str.lower().replace(
+        {"linestring": "line"})
+    kinds = list(pd.unique(family))
+    return [(layer if len(kinds) == 1 else f"{layer}_{k}", g[family == k]) for k in kinds]
