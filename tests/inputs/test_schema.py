@@ -3,6 +3,8 @@ feature's id (or row, or CSV line) and the column's name in the user's file."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,8 +48,8 @@ def test_wrong_types_are_located_in_the_users_words():
     frame = buildings(floors=[5, "五", 2.5], roof=["flat", "flatt", None])
     out, problems = check(frame, names={"floors": "层数"})
     assert problems == [
-        ("bad_value", "b2", "层数", "value '五' is not a whole number >= 1"),
-        ("bad_value", "b3", "层数", "value 2.5 is not a whole number >= 1"),
+        ("bad_value", "b2", "层数", "value '五' is not a whole number >= 1 and <= 200"),
+        ("bad_value", "b3", "层数", "value 2.5 is not a whole number >= 1 and <= 200"),
         ("bad_value", "b2", "roof", 'value \'flatt\' is not one of "flat", "pitched"'),
         ("missing_value", "b3", "roof", 'empty; expected one of "flat", "pitched"'),
     ]
@@ -70,30 +72,35 @@ def test_missing_columns_name_the_mapped_file_column():
     _, problems = check(frame, names={"households": "户数"})
     assert problems == [
         ("missing_column", None, "户数", "column '户数 (households)' is missing; expected a "
-         "whole number >= 0"),
+         "whole number >= 0 and <= 100,000"),
         ("missing_column", None, "roof", 'column \'roof\' is missing; expected one of "flat", '
          '"pitched"'),
     ]
 
 
 def test_optional_nullable_and_minimum():
-    frame = buildings(floor_area_m2=[None, -5, "1,200"])
+    frame = buildings(floor_area_m2=[None, -5, "1,200"], households=[30, 24, 1e30])
     out, problems = check(frame)
+    words = "a number >= 0 and <= 10,000,000"
     assert problems == [
-        ("bad_value", "b2", "floor_area_m2", "value -5 is not a number >= 0"),
-        ("bad_value", "b3", "floor_area_m2", "value '1,200' is not a number >= 0"),
+        ("bad_value", "b3", "households", "value 1e+30 is not a whole number >= 0 and <= 100,000"),
+        ("bad_value", "b2", "floor_area_m2", f"value -5 is not {words}"),
+        ("bad_value", "b3", "floor_area_m2", f"value '1,200' is not {words}"),
     ]
     assert out["floor_area_m2"].isna().all()
 
 
 def test_tables_without_ids_are_located_by_csv_line():
-    q = pd.DataFrame({"target_id": ["b1", None], "item": ["bench", "bench"],
-                      "quantity": ["x", 2]})
+    q = pd.DataFrame({"target_id": ["b1", None, "b2"], "item": ["bench"] * 3,
+                      "quantity": ["x", 2, "Infinity"]})
     _, problems = check(q, "quantities")
     # the header is line 1: the first record is line 2; columns in the contract's order
     assert problems == [("missing_value", "line 3", "target_id",
                          "empty; expected a non-empty text id"),
-                        ("bad_value", "line 2", "quantity", "value 'x' is not a number >= 0")]
+                        ("bad_value", "line 2", "quantity",
+                         "value 'x' is not a number >= 0 and <= 1,000,000,000,000"),
+                        ("bad_value", "line 4", "quantity",
+                         "value 'Infinity' is not a number >= 0 and <= 1,000,000,000,000")]
 
 
 def test_locator_and_expected_words():
@@ -102,6 +109,8 @@ def test_locator_and_expected_words():
     assert where.labels(np.array([1, 2])) == ["row 2", "c"]
     assert Column("x", "enum", choices=("a", "b")).expected() == 'one of "a", "b"'
     assert Column("x", "number", minimum=0.5).expected() == "a number >= 0.5"
+    assert Column("x", "int", minimum=1, maximum=1e6).expected() == (
+        "a whole number >= 1 and <= 1,000,000")
     assert Column("x", "text").expected() == "text"
 
 
@@ -122,10 +131,11 @@ def test_every_layer_has_an_id_column_in_its_contract():
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.one_of(st.integers(-3, 40), st.floats(-3, 40, allow_nan=False),
-                          st.sampled_from(["5", "五", "", " 7 ", "3.0", "x"]), st.none()),
+@given(st.lists(st.one_of(st.integers(-3, 400), st.floats(-3, 400, allow_nan=False),
+                          st.sampled_from(["5", "五", "", " 7 ", "3.0", "x", "inf", "200",
+                                           "201"]), st.none()),
                 min_size=1, max_size=12))
-def test_floors_fit_exactly_when_whole_numbers_of_at_least_one(values):
+def test_floors_fit_exactly_when_whole_numbers_from_1_to_200(values):
     def fits(v) -> bool | None:  # None: missing
         if v is None or (isinstance(v, str) and not v.strip()):
             return None
@@ -133,7 +143,7 @@ def test_floors_fit_exactly_when_whole_numbers_of_at_least_one(values):
             x = float(v)
         except ValueError:
             return False
-        return x >= 1 and x == int(x)
+        return math.isfinite(x) and 1 <= x <= 200 and x == int(x)
 
     n = len(values)
     frame = pd.DataFrame({"building_id": [f"b{i}" for i in range(n)],
