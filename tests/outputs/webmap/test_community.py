@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from plans import load_scoped, mini_layers
+from plans import X0, Y0, load_scoped, mini_layers
 
 from gisplan.outputs.webmap.community import build_community_map, community_subset
 
@@ -25,13 +25,18 @@ def test_subset_of_c_by_hand(mini):
     sub_layers, sub_scope, sub_zones = community_subset(layers, scope, zones, "C")
     assert sub_layers.communities["community_id"].tolist() == ["C"]
     assert sub_layers.buildings["building_id"].tolist() == ["b3"]
-    assert sub_layers.pipes["pipe_id"].tolist() == ["p1"]  # 50 m of the sewer lies in C
+    # the sewer p1 runs x=50..350 at y=50: its piece in C is x=300..350
+    assert sub_layers.pipes["pipe_id"].tolist() == ["p1"]
+    assert sub_layers.pipes.geometry.length.tolist() == pytest.approx([50])
+    assert sub_layers.pipes.total_bounds.tolist() == pytest.approx(
+        [X0 + 300, Y0 + 50, X0 + 350, Y0 + 50])
     assert sub_layers.facilities.empty and sub_layers.structures.empty
     pieces = sub_scope.assignment.pipe_pieces.set_index("community_id")["length_m"]
-    assert pieces.to_dict() == pytest.approx({"A": 50, "B": 100, "unassigned": 100, "C": 50})
-    # C stands alone (its gap to B is 100 m > 50 m): zone Z002 of one community
+    assert pieces.to_dict() == pytest.approx({"C": 50})  # counted only in C
+    # C stands alone (its gap to B is 100 m > 50 m): zone Z002 of one community; the
+    # outline is left out so that the map opens on the community
     assert sub_zones.membership.to_dict() == {"C": "Z002"}
-    assert sub_zones.outlines["zone_id"].tolist() == ["Z002"]
+    assert sub_zones.outlines.empty
     city = sub_scope.table[sub_scope.table["level"] == "city"].set_index("item")["quantity"]
     assert (city["households"], city["buildings"], city["pipe:sewer:300"]) == (16, 1, 50)
     assert set(sub_scope.table["level"]) == {"community", "zone", "city"}
