@@ -7,6 +7,7 @@ hand-made diff of one feature. The page in a browser: tests/e2e/test_pages_brows
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import geopandas as gpd
@@ -63,6 +64,14 @@ def test_feature_table_row_by_hand():
             '<td class="num">3</td><td class=""></td><td class=""></td></tr>') in table
 
 
+def test_attribute_changes_name_the_column_in_chinese():
+    d = one_change()
+    features = d.features.assign(change="attributes",
+                                 attributes="households: 24 → 30; floors: 5 → 6; misc: a → b")
+    table = feature_table(dataclasses.replace(d, features=features))
+    assert "户数 households: 24 → 30；层数 floors: 5 → 6；misc: a → b" in table
+
+
 def test_scope_table_signs_changes_and_leaves_total_quantities_blank():
     d = one_change()
     community = scope_table(d, "community")
@@ -74,7 +83,7 @@ def test_scope_table_signs_changes_and_leaves_total_quantities_blank():
     assert ('<td class="">total_cost</td><td class=""></td><td class="num"></td>'
             '<td class="num"></td><td class="num"></td><td class="num">1,800</td>') in community
     city = scope_table(d, "city")
-    assert '<td class="">city</td>' in city
+    assert '<td class="">全市 city</td>' in city
     assert '<td class="num down">-1</td>' in city and '<td class="num down">-1,800</td>' in city
     assert scope_table(d, "unassigned") == "<p>—</p>"
 
@@ -106,7 +115,8 @@ def test_diff_map_page_is_written_offline(tmp_path):
     path = write_diff_map(one_change(), tmp_path, old_name="v1", new_name="v2")
     assert path == tmp_path / "diff.html"
     page = path.read_text(encoding="utf-8")
-    assert "<b>v1</b> → 新版 new: <b>v2</b>" in page
+    assert "<tr><th>旧版 old</th><td><b>v1</b></td>" in page
+    assert "<tr><th>新版 new</th><td><b>v2</b></td>" in page
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', page)
     assert '"counts":{"added":0,"removed":0,"moved":1,"reshaped":0,"attributes":0}' in page
 
