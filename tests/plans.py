@@ -14,6 +14,13 @@ Coordinates are EPSG:4552 metres offset from (X0, Y0) near Hunchun. The
 - quantities: b1 stairwell_paint 500 and roof_flat_waterproof 700 (overrides
   its derived 720); A asphalt_rebuild 300; B facade_paint 1000 (overrides B's
   derived façade).
+
+The ``review`` plan (:func:`review_plan_layers`) adds a kept heating pipe h1
+along y=95 in B, an identified structure s3 in C and a confirmed one (s4) in
+no community; :data:`PROPOSALS` are its proposed facilities, one per review
+rule, and a fire lane L1, 6 m wide, runs north along x=170 in B
+(:func:`write_review_files`). :func:`new_version` is a second version of the
+mini plan for the plan diff.
 """
 
 from __future__ import annotations
@@ -107,3 +114,126 @@ def write_plan(folder: Path, layers: dict[str, gpd.GeoDataFrame] | None = None, 
     spec = "\n".join(f'{name} = "{name}{suffix}"' for name in layers)
     (folder / "plan.toml").write_text(toml or PLAN_TOML.format(layers=spec), encoding="utf-8")
     return folder
+
+
+# -- the review plan (tests/analysis/test_review.py, tests/inputs/test_proposals.py, pages) --
+
+# facility_id -> (item, claimed community, geometry)
+PROPOSALS = {
+    "fine": ("ev_charger", "A", point(30, 60)),
+    "out_poly": ("bike_shed", "A", box(95, 2, 105, 6)),         # 5x4 m in B
+    "out_pt": ("ev_charger", "A", point(110, 5)),               # 10 m into B
+    "on_bldg": ("bike_shed", "A", box(65, 18, 75, 30)),         # 5x4 m on b1
+    "pt_in_bldg": ("litter_bin", "A", point(40, 15)),           # inside b1
+    "charger": ("ev_charger", "A", point(40, 8)),               # 2 m below b1's wall
+    "near_gas": ("ev_charger", "A", point(50, 89.2)),           # 0.8 m from gas p3
+    "near_heat": ("bike_shed", "B", point(120, 94)),            # 1 m from heating h1
+    "pair1": ("pavilion", "A", box(20, 30, 30, 40)),            # 5x5 m on pair2
+    "pair2": ("pavilion", "A", box(25, 35, 35, 45)),
+    "on_illegal": ("bike_shed", "A", box(62, 62, 66, 66)),      # 4x4 m on s1
+    "lane_block": ("parking_marked", "B", box(170.5, 60, 175, 64)),  # 0.5 m short of centre
+    "lane_ok": ("parking_marked", "B", box(172, 20, 176, 24)),  # 2 m short of centre
+    "lane_pt": ("ev_charger", "B", point(170, 40)),             # on the centreline
+}
+NETWORKS = ["water", "sewer", "heating", "gas"]  # present in the plan, in rules order
+RULES = ["inside_community", "building_overlap", "proposal_overlap", "illegal_structure",
+         "building_setback", *(f"pipe_setback_{n}" for n in NETWORKS), "fire_lane_clear_width"]
+
+
+def review_plan_layers() -> dict[str, gpd.GeoDataFrame]:
+    layers = mini_layers()
+    p = layers["pipes"]
+    layers["pipes"] = pd.concat([p, gpd.GeoDataFrame(
+        {"pipe_id": ["h1"], "network": ["heating"], "diameter_mm": [None], "action": ["keep"]},
+        geometry=[line((110, 95), (190, 95))], crs=CRS)], ignore_index=True)
+    s = layers["structures"]
+    layers["structures"] = pd.concat([s, gpd.GeoDataFrame(
+        {"structure_id": ["s3", "s4"], "kind": ["仓房", "违建"],
+         "status": ["identified", "confirmed"]},
+        geometry=[box(320, 60, 330, 70), box(250, 80, 255, 85)], crs=CRS)], ignore_index=True)
+    return layers
+
+
+def proposal_frame(rows: dict = PROPOSALS) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"facility_id": list(rows),
+                             "item": [v[0] for v in rows.values()],
+                             "community_id": [v[1] for v in rows.values()]},
+                            geometry=[v[2] for v in rows.values()], crs=CRS)
+
+
+def write_review_files(root: Path) -> tuple[Path, Path]:
+    """The review plan, ``proposal.geojson`` and ``lanes.geojson`` under ``root``:
+    (root, plan folder)."""
+    plan = write_plan(root / "plan", review_plan_layers())
+    proposal_frame().to_file(root / "proposal.geojson", engine="pyogrio")
+    gpd.GeoDataFrame({"lane_id": ["L1"], "width_m": [6.0]},
+                     geometry=[line((170, 0), (170, 100))], crs=CRS).to_file(
+        root / "lanes.geojson", engine="pyogrio")
+    return root, plan
+
+
+MARKUP = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"reviewer": "张工", "time": "2024-05-01T09:30:00+08:00",
+                                       "comment": "充电桩离楼太近", "status": "open"},
+     "geometry": {"type": "Point", "coordinates": [130.3588, 42.8596]}},
+    {"type": "Feature", "properties": {"reviewer": "李工", "time": "2024-05-02T10:00:00+08:00",
+                                       "comment": "<script>alert(1)</script>",
+                                       "status": "resolved"},
+     "geometry": {"type": "Polygon", "coordinates": [[[130.3586, 42.8595], [130.3590, 42.8595],
+                                                      [130.3590, 42.8598], [130.3586, 42.8595]]]}},
+]}
+
+
+# -- a second version of the mini plan (tests/analysis/test_diff.py, pages/test_diff.py) --
+
+def new_version() -> dict[str, gpd.GeoDataFrame]:
+    """b1 moved 5 m east, b3 made 10 m longer, b4 deleted, b5 added in C, b2's households
+    24 -> 30 and f1 moved 3 m."""
+    layers = mini_layers()
+    b = layers["buildings"]
+    b.loc[0, "geometry"] = shapely.affinity.translate(b.geometry[0], 5, 0)
+    b.loc[2, "geometry"] = box(310, 10, 360, 20)
+    b.loc[1, "households"] = 30
+    b5 = gpd.GeoDataFrame({"building_id": ["b5"], "floors": [3], "households": [9], "units": [1],
+                           "roof": ["flat"], "floor_area_m2": [None]},
+                          geometry=[box(370, 60, 390, 70)], crs=CRS)
+    layers["buildings"] = pd.concat([b[b["building_id"] != "b4"], b5], ignore_index=True)
+    f = layers["facilities"]
+    f.loc[0, "geometry"] = shapely.affinity.translate(f.geometry[0], 0, 3)
+    return layers
+
+
+def load_scoped(folder: Path, layers: dict[str, gpd.GeoDataFrame] | None = None) -> tuple:
+    """Write a plan (the mini plan by default), load it and compute zones and scope:
+    (layers, scope, zones), what the maps and exports take."""
+    from gisplan.analysis.scope import compute_scope
+    from gisplan.analysis.zones import detect_zones
+    from gisplan.inputs.validation import load_layers
+
+    loaded = load_layers(write_plan(folder, layers))
+    zones = detect_zones(loaded)
+    return loaded, compute_scope(loaded, zones=zones.membership), zones
+
+
+# -- the export plan (tests/outputs/exports/) -------------------------------------------------
+
+NAMES = ["一号楼", "二号楼（珲春·新区）", "三号楼", None]
+
+
+def export_layers() -> dict[str, gpd.GeoDataFrame]:
+    """The mini plan with a courtyard hole (20x20 m) in community C and Chinese building
+    names."""
+    layers = mini_layers()
+    com = layers["communities"]
+    com.loc[2, "geometry"] = box(300, 0, 400, 100).difference(box(360, 60, 380, 80))
+    layers["buildings"]["name"] = NAMES
+    return layers
+
+
+def shp_parts(enriched: dict[str, gpd.GeoDataFrame], layer: str) -> list:
+    """(stem, features) of each Shapefile a layer is written as (split by geometry family)."""
+    g = enriched[layer]
+    family = g.geom_type.str.replace("Multi", "").str.lower().replace(
+        {"linestring": "line"})
+    kinds = list(pd.unique(family))
+    return [(layer if len(kinds) == 1 else f"{layer}_{k}", g[family == k]) for k in kinds]

@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from plans import CRS, line, write_plan
-from test_diff import new_version
-from test_review import MARKUP, proposal_frame, review_plan_layers
+from plans import (
+    CRS,
+    MARKUP,
+    line,
+    new_version,
+    proposal_frame,
+    review_plan_layers,
+    write_plan,
+)
 from test_webmap_browser import (
     EVIL,
     Browser,

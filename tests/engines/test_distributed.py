@@ -16,18 +16,17 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import HUNCHUN
-from plans import PLAN_TOML, write_plan
+from plans import write_plan
 
 from gisplan.analysis.scope import compute_scope
 from gisplan.analysis.zones import detect_zones
 from gisplan.cli.main import main
 from gisplan.engines.distributed import dask_client, run_scope_dask
 from gisplan.engines.partition import partition_plan, write_partitioned
-from gisplan.errors import GisplanError, ValidationError
+from gisplan.errors import ValidationError
 from gisplan.inputs.synthetic import make_city
 from gisplan.inputs.validation import load_layers
 from gisplan.outputs.plan_folder import write_plan_folder
-from gisplan.plan.settings import read_plan
 
 RTOL = 1e-9
 # dask's parquet reader calls reset_index(inplace=True), deprecated by pandas 3.1.
@@ -93,33 +92,6 @@ def test_hunchun_plan(tmp_path, client):
     got = run_scope_dask(parts, client=client).scope
     assert_same_scope(want, got)
     assert_same_table(want.reconciliation, got.reconciliation)
-
-
-def test_partition_keeps_plan_settings(tmp_path):
-    toml = PLAN_TOML.replace("[zones]", """[prices]
-"pipe:sewer:300" = 650.5
-
-[funding]
-central_allocation_cny = 1000000
-factor_weights = {{ households = 0.5, buildings = 0.5 }}
-
-[scope]
-storey_height_m = 3.1
-
-[zones]""")
-    from plans import MINI_QUANTITIES, mini_layers
-
-    layers = mini_layers()
-    spec = "\n".join(f'{name} = "{name}.geojson"' for name in layers)
-    plan = write_plan(tmp_path / "p", layers, quantities=MINI_QUANTITIES,
-                      toml=toml.format(layers=spec))
-    parts = partition_plan(plan, tmp_path / "parts", npartitions=2)
-    a, b = read_plan(plan), read_plan(parts)
-    assert (a.name, a.crs, a.zones, a.scope, a.prices) == (b.name, b.crs, b.zones, b.scope,
-                                                           b.prices)
-    assert b.layers["buildings"].path == parts / "buildings.parquet"
-    with pytest.raises(GisplanError, match="plan folder itself"):
-        partition_plan(plan, plan, npartitions=2)
 
 
 @pytest.fixture(scope="module")

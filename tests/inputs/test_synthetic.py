@@ -82,13 +82,6 @@ def test_loads_without_errors(city) -> None:
     assert loaded.pipes["diameter_mm"].notna().sum() == layers["pipes"]["diameter_mm"].notna().sum()
 
 
-@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
-def test_other_formats_load(fmt: str, tmp_path: Path) -> None:
-    layers = make_city(300, seed=2)
-    loaded = load_layers(write_plan_folder(layers, tmp_path, fmt=fmt))
-    assert loaded.report.ok and len(loaded.pipes) == 150
-
-
 def test_scope_conserves_pipes_and_households(city) -> None:
     _, layers, folder = city
     table = compute_scope(load_layers(folder)).table

@@ -28,22 +28,3 @@ def test_kept_labels_never_overlap_and_each_dropped_one_has_a_reason(raw, seed):
     assert not any(overlap(i, j) for i in kept for j in kept if i < j)
     for i in np.flatnonzero(~keep):  # dropped only for a kept label of higher priority
         assert any(overlap(i, j) and prio[j] >= prio[i] for j in kept)
-
-
-def test_dxf_labels_never_overlap_and_keep_community_and_zone_ids():
-    import geopandas as gpd
-    import shapely
-
-    from gisplan.outputs.exports.dxf import label_table
-
-    sq = shapely.box(0, 0, 100, 100)
-    enriched = {
-        "communities": gpd.GeoDataFrame({"community_id": ["A"]}, geometry=[sq]),
-        "zones": gpd.GeoDataFrame({"zone_id": ["Z001"]}, geometry=[sq]),
-        # two buildings 1 m apart: 2 m high labels "B1"/"B2" (2.8 m wide) would overlap
-        "buildings": gpd.GeoDataFrame({"building_id": ["B1", "B2", "B3"]}, geometry=[
-            shapely.box(10, 10, 12, 12), shapely.box(11, 10, 13, 12), shapely.box(70, 10, 72, 12)]),
-    }
-    table = label_table(enriched)
-    assert table["text"].tolist() == ["A", "Z001", "B1", "B3"]
-    assert table.set_index("text").loc["Z001", "y"] == table.set_index("text").loc["A", "y"] + 9

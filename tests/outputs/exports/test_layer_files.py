@@ -1,9 +1,10 @@
-"""Exports for design firms: GeoJSON (RFC 7946), GeoPackage, Shapefile (GBK/UTF-8), DXF.
+"""Exports for design firms: GeoJSON (RFC 7946), GeoPackage, and all formats at once.
 
-Every file is written through GDAL (or ezdxf) and reopened with pyogrio and
-fiona; features, attributes (Chinese text exactly) and geometry (to 1 cm in
-the working CRS) must come back. The plan is the hand-made mini plan of
-tests/plans.py with a courtyard hole in community C and Chinese building names.
+Every file is written through GDAL and reopened with pyogrio and fiona;
+features, attributes (Chinese text exactly) and geometry (to 1 cm in the
+working CRS) must come back. The plan is the export plan of tests/plans.py: the
+mini plan with a courtyard hole in community C and Chinese building names. The
+Shapefile and DXF writers are tested in test_shapefile.py and test_dxf.py.
 """
 
 from __future__ import annotations
@@ -13,18 +14,16 @@ from pathlib import Path
 
 import ezdxf
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-import shapely
-from plans import X0, Y0, box, mini_layers, write_plan
+from plans import export_layers, shp_parts, write_plan
 from rfc7946 import assert_same_features, check_rfc7946
 
 from gisplan.analysis.scope import compute_scope
 from gisplan.analysis.zones import detect_zones
 from gisplan.cli.main import main
-from gisplan.errors import GisplanError, OutputError
+from gisplan.errors import GisplanError
 from gisplan.inputs.validation import load_layers
 from gisplan.outputs.exports.layer_files import (
     ID_COLUMNS,
@@ -32,19 +31,9 @@ from gisplan.outputs.exports.layer_files import (
     select_community,
     write_exports,
 )
-from gisplan.outputs.exports.shapefile import shapefile_fields, write_shapefiles
 
 H = 2.9  # storey height
-NAMES = ["一号楼", "二号楼（珲春·新区）", "三号楼", None]
 ENGINES = ["pyogrio", "fiona"]
-
-
-def export_layers() -> dict[str, gpd.GeoDataFrame]:
-    layers = mini_layers()
-    com = layers["communities"]
-    com.loc[2, "geometry"] = box(300, 0, 400, 100).difference(box(360, 60, 380, 80))
-    layers["buildings"]["name"] = NAMES
-    return layers
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +53,13 @@ def enriched(plan):
 def out(plan, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("exports")
     write_exports(*plan, folder)
-    write_shapefiles(enrich_layers(*plan), folder / "shp_utf8", encoding="UTF-8")
     return folder
+
+
+def test_every_format_is_written(out):
+    assert sorted(p.name for p in out.iterdir()) == ["geojson", "layers.dxf", "layers.gpkg",
+                                                     "shp"]
+    assert (out / "shp" / "buildings.cpg").read_text() == "GBK"  # the default encoding
 
 
 # -- enrichment ------------------------------------------------------------------------------
@@ -163,128 +157,6 @@ def test_gpkg_round_trip(out, enriched, engine, layer):
     assert_same_features(enriched[layer], got, ID_COLUMNS[layer], tolerance_m=1e-6)
 
 
-# -- Shapefile -------------------------------------------------------------------------------
-
-def _shp_parts(enriched, layer):
-    """(stem, features) of each Shapefile a layer is written as (split by geometry family)."""
-    g = enriched[layer]
-    family = g.geom_type.str.replace("Multi", "").str.lower().replace(
-        {"linestring": "line"})
-    kinds = list(pd.unique(family))
-    return [(layer if len(kinds) == 1 else f"{layer}_{k}", g[family == k]) for k in kinds]
-
-
-@pytest.mark.parametrize("folder,codec", [("shp", "GBK"), ("shp_utf8", "UTF-8")])
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("layer", ["communities", "buildings", "pipes", "facilities",
-                                   "structures", "zones"])
-def test_shapefile_round_trip(out, enriched, folder, codec, engine, layer):
-    fields = pd.read_csv(out / folder / "fields.csv", encoding="utf-8-sig")
-    for stem, want in _shp_parts(enriched, layer):
-        path = out / folder / f"{stem}.shp"
-        assert path.with_suffix(".cpg").read_text() == codec
-        mapping = fields[fields["file"] == f"{stem}.shp"].set_index("column")["field"].to_dict()
-        got = gpd.read_file(path, engine=engine)  # encoding from the .cpg
-        assert got.crs.to_epsg() == 4552
-        assert_same_features(want, got, ID_COLUMNS[layer], columns=mapping, tolerance_m=1e-6)
-
-
-def test_mixed_layer_is_split_by_geometry_type(out):
-    assert (out / "shp" / "facilities_point.shp").exists()
-    assert (out / "shp" / "facilities_polygon.shp").exists()
-    assert len(gpd.read_file(out / "shp" / "facilities_point.shp")) == 2
-
-
-def test_shapefile_text_bytes_are_gbk_or_utf8(out):
-    gbk = (out / "shp" / "buildings.dbf").read_bytes()
-    utf8 = (out / "shp_utf8" / "buildings.dbf").read_bytes()
-    assert "二号楼（珲春·新区）".encode("gbk") in gbk
-    assert "二号楼（珲春·新区）".encode() in utf8
-
-
-def test_field_names_fit_and_follow_the_data_mapping(out):
-    fields = pd.read_csv(out / "shp" / "fields.csv", encoding="utf-8-sig")
-    assert fields["field"].str.len().max() <= 10
-    assert not fields.duplicated(["file", "field"]).any()
-    got = fields.drop_duplicates("column").set_index("column")["field"]
-    assert got["community_id"] == "comm_id"
-    assert got["roof_flat_waterproof"] == "rf_flat_wp"
-    assert got["floor_area_m2"] == "floor_area"
-    dbf = pyogrio.read_info(out / "shp" / "buildings.shp")["fields"].tolist()
-    mapped = fields[fields["file"] == "buildings.shp"]["field"].tolist()
-    assert dbf == mapped
-
-
-def test_field_mapping_data_file_is_valid():
-    from gisplan.outputs.exports.shapefile import _field_map
-
-    table = _field_map()
-    names = [f for f, _ in table.values()]
-    assert max(map(len, names)) <= 10
-    assert len(set(n.lower() for n in names)) == len(names)
-    assert shapefile_fields(["x" * 12, "x" * 11]) == {"x" * 12: "x" * 10, "x" * 11: "xxxxxxxx01"}
-
-
-def test_text_gbk_cannot_hold_is_refused_with_its_location(enriched, tmp_path):
-    layers = dict(enriched)
-    b = layers["buildings"].copy()
-    b.loc[b["building_id"] == "b2", "name"] = "楼🏠"
-    layers["buildings"] = b
-    with pytest.raises(OutputError, match=r"buildings \[b2\] field 'name'.*GBK.*UTF-8"):
-        write_shapefiles(layers, tmp_path / "gbk")
-    write_shapefiles(layers, tmp_path / "utf8", encoding="UTF-8")
-    got = gpd.read_file(tmp_path / "utf8" / "buildings.shp")
-    assert "楼🏠" in got["name"].tolist()
-
-
-def test_long_text_is_cut_at_a_character_boundary(enriched, tmp_path):
-    layers = {"buildings": enriched["buildings"].assign(name="楼" * 200)}
-    for codec, chars in (("GBK", 127), ("UTF-8", 84)):
-        write_shapefiles(layers, tmp_path / codec, encoding=codec)
-        got = gpd.read_file(tmp_path / codec / "buildings.shp")
-        assert got["name"].tolist() == ["楼" * chars] * 4
-
-
-# -- DXF -------------------------------------------------------------------------------------
-
-EXPECTED_DXF = {
-    # one LWPOLYLINE per ring: C has a courtyard hole
-    ("LWPOLYLINE", "COMMUNITIES"): 4, ("LWPOLYLINE", "BUILDINGS"): 4,
-    ("LWPOLYLINE", "PIPE_SEWER_DN300"): 1, ("LWPOLYLINE", "PIPE_WATER_DN110"): 1,
-    ("LWPOLYLINE", "PIPE_GAS_KEEP"): 1, ("POINT", "FAC_BENCH"): 1,
-    ("POINT", "FAC_EV_CHARGER"): 1, ("LWPOLYLINE", "FAC_GREENING"): 1,
-    ("LWPOLYLINE", "STRUCTURES"): 2, ("LWPOLYLINE", "ZONES"): 2,
-    ("TEXT", "LABELS"): 3 + 4 + 2 + 2,
-}
-
-
-def test_dxf_layers_and_entity_counts(out):
-    doc = ezdxf.readfile(out / "layers.dxf")
-    assert not doc.audit().has_errors
-    counts = Counter((e.dxftype(), e.dxf.layer) for e in doc.modelspace())
-    assert dict(counts) == EXPECTED_DXF
-    assert {name for _, name in EXPECTED_DXF} <= {layer.dxf.name for layer in doc.layers}
-    assert doc.units == ezdxf.units.M
-    assert doc.header.custom_vars.get("CRS") == "EPSG:4552"
-
-
-def test_dxf_coordinates_are_in_the_working_crs(out):
-    msp = ezdxf.readfile(out / "layers.dxf").modelspace()
-    b1 = next(iter(msp.query('LWPOLYLINE[layer=="BUILDINGS"]')))
-    assert b1.closed
-    xy = np.array(b1.get_points("xy"))
-    assert shapely.Polygon(xy).equals(box(10, 10, 70, 22))
-    sewer = next(iter(msp.query('LWPOLYLINE[layer=="PIPE_SEWER_DN300"]')))
-    assert np.array(sewer.get_points("xy")).tolist() == [[X0 + 50, Y0 + 50], [X0 + 350, Y0 + 50]]
-    labels = {t.dxf.text for t in msp.query("TEXT")}
-    assert {"A", "b1", "s1", "Z001"} <= labels
-
-
-def test_dxf_reads_through_gdal(out):
-    got = pyogrio.read_dataframe(out / "layers.dxf")
-    assert got["Layer"].value_counts()["BUILDINGS"] == 4
-
-
 # -- CLI and atomic writes -------------------------------------------------------------------
 
 def test_cli_export_one_format_one_community(plan, tmp_path):
@@ -335,7 +207,7 @@ def test_hunchun_exports_round_trip(tmp_path):
         got = gpd.read_file(tmp_path / "geojson" / f"{name}.geojson")
         assert_same_features(enriched[name], got, ID_COLUMNS[name])
     fields = pd.read_csv(tmp_path / "shp" / "fields.csv", encoding="utf-8-sig")
-    for stem, want in _shp_parts(enriched, "barriers") + _shp_parts(enriched, "buildings"):
+    for stem, want in shp_parts(enriched, "barriers") + shp_parts(enriched, "buildings"):
         mapping = fields[fields["file"] == f"{stem}.shp"].set_index("column")["field"].to_dict()
         got = gpd.read_file(tmp_path / "shp" / f"{stem}.shp")
         assert_same_features(want, got, ID_COLUMNS[stem.split("_")[0]], columns=mapping,

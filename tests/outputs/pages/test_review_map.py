@@ -10,8 +10,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from plans import point, write_plan
-from test_review import MARKUP, proposal_frame, review_plan_layers
+from plans import MARKUP, point, proposal_frame, review_plan_layers, write_plan
 
 from gisplan.analysis.review import review_proposals
 from gisplan.inputs.proposals import load_rules, read_markup, read_proposal

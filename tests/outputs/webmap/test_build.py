@@ -176,19 +176,6 @@ def test_community_scope_rows_match_the_scope_table(page: str, mini: tuple) -> N
     assert b1["roof_flat_waterproof"] == 700 and b1["stairwell_paint"] == 500
 
 
-def test_coordinates_round_to_a_tenth_of_a_metre(mini: tuple) -> None:
-    layers, _, _ = mini
-    geoms = np.asarray(layers.buildings.geometry.array)
-    t = Transformer.from_crs(layers.plan.crs, "EPSG:4326", always_xy=True)
-    packed = pack_geometries(geoms, transformer=t, tolerance=0.1)["polygon"]
-    q = np.cumsum(np.asarray(packed["c"]).reshape(-1, 2), axis=0) / SCALE
-    first = shapely.get_coordinates(geoms[0])[:4]
-    lon, lat = t.transform(first[:, 0], first[:, 1])
-    assert np.abs(q[:4, 0] - lat).max() < 0.6 / SCALE
-    assert np.abs(q[:4, 1] - lon).max() < 0.6 / SCALE
-    assert packed["r"] == [4, 4, 4, 4]            # closing vertex dropped
-
-
 def test_page_size_is_assets_plus_a_small_data_part(page: str) -> None:
     data = _data(page)
     size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
@@ -219,46 +206,6 @@ def test_options_are_checked(mini: tuple) -> None:
         build_map(*mini, basemap="tianditu-img")
     html = build_map(*mini, basemap="tianditu-img", tianditu_token="a&b").html
     assert "tk=a%26b" in html and "img_w" in html and "cia_w" in html
-
-
-def test_missing_assets_name_the_install_command(mini: tuple, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture) -> None:
-    empty = tmp_path / "webassets"
-    empty.mkdir()
-    shutil.copy(webassets.WEBASSETS / "package.json", empty / "package.json")
-    monkeypatch.setattr(webassets, "WEBASSETS", empty)
-    webassets.inline_assets.cache_clear()
-    try:
-        with pytest.raises(GisplanError, match=re.escape("npm ci --prefix gisplan/webassets")):
-            build_map(*mini)
-        plan = write_plan(tmp_path / "plan")
-        assert cli.main(["map", str(plan), "--out", str(tmp_path / "out")]) == 1
-        err = capsys.readouterr().err
-        assert "npm ci --prefix gisplan/webassets" in err and "Traceback" not in err
-        assert not (tmp_path / "out").exists()
-    finally:
-        webassets.inline_assets.cache_clear()
-
-
-def test_installed_version_other_than_pinned_is_an_error(mini: tuple, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = tmp_path / "webassets"
-    (fake / "node_modules" / "leaflet").mkdir(parents=True)
-    shutil.copy(webassets.WEBASSETS / "package.json", fake / "package.json")
-    (fake / "node_modules" / "leaflet" / "package.json").write_text(
-        json.dumps({"name": "leaflet", "version": "0.0.1"}), encoding="utf-8")
-    pinned = webassets.pinned_versions()["leaflet"]
-    assert pinned != "0.0.1"
-    monkeypatch.setattr(webassets, "WEBASSETS", fake)
-    webassets.inline_assets.cache_clear()
-    try:
-        with pytest.raises(GisplanError, match=re.escape(
-                f"web map library leaflet is 0.0.1 but {pinned} is pinned; "
-                "run `npm ci --prefix gisplan/webassets`")):
-            build_map(*mini)
-    finally:
-        webassets.inline_assets.cache_clear()
 
 
 def test_cli_map_and_run_write_the_page(tmp_path: Path) -> None:
@@ -304,19 +251,6 @@ console.log(JSON.stringify(out));
     assert got["rows"] == [[0, 2], [2, 2], [2, 5], [0, 0]]
     # Feature 1: two polygons, the first with a hole; feature 2: one ring. No closing vertex.
     assert got["shape"] == [[[4, 4], [4]], [[4]]]
-
-
-def test_community_map_holds_only_that_community(mini: tuple) -> None:
-    from gisplan.outputs.webmap.community import build_community_map
-
-    layers, scope, zones = mini
-    page = build_community_map(layers, scope, zones, "B")
-    assert page.stats["features"]["communities"] == 1
-    # b2 straddles A|B and counts in B; b1 is A's, b3 C's, b4 nobody's
-    assert page.stats["features"]["buildings"] == 1
-    assert "乙社区（一区一案）" in page.html
-    # the title bar shows B's own households (24), not the city's (78)
-    assert re.search(r"户数\s*(<[^>]+>\s*)*24\b", page.html)
 
 
 def test_run_writes_a_map_into_every_package(tmp_path: Path) -> None:
