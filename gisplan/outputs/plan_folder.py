@@ -6,6 +6,7 @@ folder that every command reads.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -58,7 +59,8 @@ def write_plan_folder(layers: dict[str, gpd.GeoDataFrame], folder: str | Path, *
         else:
             gdf.to_file(folder / f"city{suffix}", layer=lname, driver="GPKG", engine="pyogrio")
             spec.append(f'{lname} = "city{suffix}:{lname}"')
-    (folder / "plan.toml").write_text(
-        f'[plan]\nname = "{name}"\ncrs = "{crs}"\n\n[layers]\n' + "\n".join(spec) + "\n",
-        encoding="utf-8")
+    # a JSON string is a valid TOML basic string: quotes and backslashes escaped
+    head = f"[plan]\nname = {json.dumps(name, ensure_ascii=False)}\ncrs = \"{crs}\"\n"
+    (folder / "plan.toml").write_text(head + "\n[layers]\n" + "\n".join(spec) + "\n",
+                                      encoding="utf-8")
     return folder

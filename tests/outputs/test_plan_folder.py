@@ -63,3 +63,13 @@ def test_other_formats_load(fmt: str, tmp_path: Path) -> None:
     loaded = load_layers(write_plan_folder(layers, tmp_path, fmt=fmt))
     assert loaded.report.ok and len(loaded.pipes) == 150
 
+
+
+def test_a_plan_name_with_quotes_stays_valid_toml(tmp_path):
+    from gisplan.inputs.synthetic import make_city
+    from gisplan.outputs.plan_folder import write_plan_folder
+    from gisplan.plan.settings import read_plan
+
+    name = 'He said "改造" \\ done'
+    folder = write_plan_folder(make_city(50), tmp_path / "p", name=name)
+    assert read_plan(folder).name == name
