@@ -387,6 +387,10 @@ def review_proposals(layers: Layers, proposals: gpd.GeoDataFrame, *, rules: Rule
     verdict["failed_rules"] = verdict["facility_id"].map(failed).fillna("").astype(object)
     verdict["passed"] = verdict["failed_rules"] == ""
     verdict["conclusion"] = conclusions(findings, verdict["facility_id"])
+    verdict["item_zh"] = verdict["item"].map(layers.catalogue["name_zh"].astype(object)).fillna(
+        verdict["item"]).astype(object)
+    verdict["community_name"] = verdict["community_id"].map(
+        com.set_index("community_id")["name"].astype(object)).fillna("").astype(object)
     return Review(findings=findings, proposals=verdict, ledger=demolition_ledger(layers),
                   markup=markup, rules=rules, plan_name=layers.plan.name, crs=layers.plan.crs,
                   inputs=dict(inputs or {}))

@@ -129,7 +129,8 @@ def review_map_data(review: Review, layers: Layers, *,
             "markup": feature_collection(markup, ["mark_id", "reviewer", "time", "comment",
                                                   "status"]),
         },
-        "bounds": bounds(review.proposals, markup, ledger)
+        # open on what is reviewed: the proposals (and marks), not the city-wide ledger
+        "bounds": bounds(review.proposals, markup) or bounds(ledger)
         or bounds(layers.communities),
     }
     return data

@@ -65,8 +65,11 @@ def test_markup_table_locates_each_mark(review):
 
 def test_page_marks_failed_rows_and_links_them_to_the_map(review):
     page = review_html(review)
-    assert len(re.findall(r'<tr class="fail" data-map="proposal:', page)) == FAILED_CHECKS
-    assert len(re.findall(r'<tr class="" data-map="proposal:', page)) == 14 * 10 - FAILED_CHECKS
+    assert len(re.findall(r'data-result="fail" class="fail">', page)) == FAILED_CHECKS
+    assert len(re.findall(r'data-result="pass" class="">', page)) == 14 * 10 - FAILED_CHECKS
+    # one conclusion row and one printable opinion per proposal
+    assert page.count('<tr data-map="proposal:') == 14 + 14 * 10
+    assert page.count('<article class="gp-opinion"') == 14
     assert page.count('data-map="structure:') == 2 and page.count('data-map="mark:') == 2
     assert '<section id="map"></section>' in page
 
@@ -74,9 +77,13 @@ def test_page_marks_failed_rows_and_links_them_to_the_map(review):
 def test_page_escapes_everything_but_the_trusted_map(review):
     evil = dataclasses.replace(review, plan_name=EVIL, inputs={"proposal": EVIL})
     page = review_html(evil, map_html=lambda r: '<div id="the-map"></div>')
-    assert EVIL not in page and page.count("&lt;img src=x onerror=alert(1)&gt;") == 3
+    # title, heading, the input, and the plan line of each of the 14 opinions
+    assert EVIL not in page and page.count("&lt;img src=x onerror=alert(1)&gt;") == 3 + 14
     assert '<section id="map"><div id="the-map"></div></section>' in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    from gisplan.outputs.pages.review import SCRIPT
+
+    assert page.count("<script>") == 1 and f"<script>{SCRIPT}</script>" in page
 
 
 def test_written_files_hold_the_same_rows(review, tmp_path):
@@ -119,9 +126,13 @@ def test_cli_review_writes_json_csv_html_and_lists_markup(files, tmp_path):
     assert first["lon"] == pytest.approx(130.3588) and first["time"].startswith("2024-05-01")
     assert [r["structure_id"] for r in doc["ledger"]] == ["s1", "s3"]
     page = (out / "review.html").read_text(encoding="utf-8")
-    start, end = page.index('<section id="map">'), page.rindex("</section>")
+    start = page.index('<section id="map">')
+    end = page.index("</section>", start)
     tables = page[:start] + page[end:]  # the map is tested on its own
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in tables
+    from gisplan.outputs.pages.review import SCRIPT
+
+    tables = tables.replace(f"<script>{SCRIPT}</script>", "")  # the page's own filter script
     assert "<script" not in tables and "http://" not in tables and "https://" not in tables
     assert "GisplanReview.init" in page[start:end] and "<script>alert(1)" not in page
     assert "充电桩离楼太近" in page and "building_setback" in page
