@@ -95,7 +95,8 @@ def _check_max_gap_flag(max_gap_m: float | None) -> None:
 
 def _inputs(args: argparse.Namespace) -> list[Path]:
     """Every input path a command names (plan folders and files), for the --out check."""
-    names = ("plan_dir", "old_dir", "new_dir", "proposal", "rules", "fire_lanes", "markup")
+    names = ("plan_dir", "old_dir", "new_dir", "proposal", "rules", "fire_lanes", "markup",
+             "cad_mapping")
     return [getattr(args, n) for n in names if getattr(args, n, None) is not None]
 
 
@@ -286,6 +287,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cad_proposals(args: argparse.Namespace, layers: Layers):
+    """A DXF site plan read through its mapping; entities it does not map are warned about."""
+    from gisplan.inputs.cad import read_cad_proposal
+    from gisplan.inputs.problems import Report
+
+    if args.cad_mapping is None:
+        raise GisplanError(f"--proposal {args.proposal}: a DXF drawing needs --cad-mapping FILE "
+                           "(which CAD layers and blocks are which work items, and the "
+                           "drawing's crs)")
+    read = read_cad_proposal(args.proposal, layers, mapping=args.cad_mapping)
+    report = Report()
+    for r in read.unmapped.itertuples(index=False):
+        report.add("warning", f"proposal ({args.proposal.name})", "unmapped_cad",
+                   f"CAD layer '{r.cad_layer}': {r.count} × {r.cad_type} not reviewed: "
+                   f"{r.reason}")
+    STATE["warnings"] = list(STATE["warnings"]) + report.warnings  # type: ignore[operator]
+    if report.warnings and STATE["verbosity"] >= 0:
+        print("\n".join(p.format() for p in report.warnings), file=sys.stderr)
+    return read.proposals
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from gisplan.analysis.review import review_proposals
     from gisplan.inputs.proposals import load_rules, read_fire_lanes, read_markup, read_proposal
@@ -295,13 +317,17 @@ def cmd_review(args: argparse.Namespace) -> int:
     check_out_path(args.out, _inputs(args))
     rules = load_rules(args.rules)
     layers = _load(args)
-    proposals = read_proposal(args.proposal, layers, engine=args.engine)
+    if args.proposal.suffix.lower() == ".dxf":
+        proposals = _cad_proposals(args, layers)
+    else:
+        proposals = read_proposal(args.proposal, layers, engine=args.engine)
     lanes = (None if args.fire_lanes is None
              else read_fire_lanes(args.fire_lanes, layers, engine=args.engine))
     markup = None if args.markup is None else read_markup(args.markup, layers, engine=args.engine)
     inputs = {k: str(v) for k, v in (("plan", args.plan_dir), ("proposal", args.proposal),
                                      ("rules", args.rules), ("fire_lanes", args.fire_lanes),
-                                     ("markup", args.markup)) if v is not None}
+                                     ("markup", args.markup), ("cad_mapping", args.cad_mapping))
+              if v is not None}
     review = review_proposals(layers, proposals, rules=rules, fire_lanes=lanes, markup=markup,
                               inputs=inputs)
     with staged(args.out, _inputs(args)) as stage:

@@ -125,7 +125,11 @@ def _export_parsers(sub, plan_command) -> None:
     _max_gap_option(c)
     c = plan_command("review", "site-plan review (选址审查) of proposed facilities", out=True)
     c.add_argument("--proposal", type=Path, required=True, metavar="FILE",
-                   help="layer of proposed facilities: facility_id, item, community_id")
+                   help="layer of proposed facilities (facility_id, item, community_id), or a "
+                        "DXF site plan with --cad-mapping")
+    c.add_argument("--cad-mapping", type=Path, metavar="FILE",
+                   help="for a DXF proposal: TOML mapping CAD layers/blocks to work items and "
+                        "giving the drawing's crs (see gisplan.inputs.cad)")
     c.add_argument("--rules", type=Path, metavar="FILE",
                    help="rules TOML overriding gisplan/plan/data/review_rules.toml")
     c.add_argument("--fire-lanes", type=Path, metavar="FILE",

@@ -12,6 +12,7 @@ returned is in the plan's working CRS. A bad rules file is a
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
@@ -123,6 +124,15 @@ def read_proposal(path: str | Path, layers: Layers, *,
             for idx in np.flatnonzero(gdf[col].isna()):
                 report.add("error", layer, "missing_value", f"empty; expected {col}",
                            feature_id=where[idx], field=col)
+        items = layers.catalogue.index
+        bad_item = gdf["item"].notna() & ~gdf["item"].isin(items)
+        for idx in np.flatnonzero(bad_item):
+            value = str(gdf["item"].iat[idx])
+            near = difflib.get_close_matches(value, list(items), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            report.add("error", layer, "unknown_item",
+                       f"item '{value}' is not a work item of the catalogue{hint} "
+                       "(gisplan/plan/data/work_items.csv)", feature_id=where[idx], field="item")
         known = pd.Index(layers.communities["community_id"])
         unknown = gdf["community_id"].notna() & ~gdf["community_id"].isin(known)
         for idx in np.flatnonzero(unknown):
