@@ -107,7 +107,7 @@ def test_package_dxf(packages):
     counts = Counter((e.dxftype(), e.dxf.layer) for e in doc.modelspace())
     assert counts[("LWPOLYLINE", "BUILDINGS")] == 1
     assert counts[("LWPOLYLINE", "PIPE_SEWER_DN300")] == 1
-    assert counts[("POINT", "FAC_BENCH")] == 1
+    assert counts[("INSERT", "FAC_BENCH")] == 1
 
 
 def test_scope_sheet_in_chinese(packages, plan):

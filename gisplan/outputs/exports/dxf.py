@@ -10,18 +10,22 @@ DXF layer                 features
 ``BUILDINGS``             building footprints
 ``PIPE_<NET>[_DN<d>]``    pipes by network and diameter, e.g. ``PIPE_GAS``,
                           ``PIPE_SEWER_DN300``; kept pipes end in ``_KEEP``
-``FAC_<ITEM>``            facilities by item, e.g. ``FAC_EV_CHARGER``
+``FAC_<ITEM>``            facilities by item, e.g. ``FAC_EV_CHARGER``: point
+                          facilities are inserts of the block ``SYM_<ITEM>``
+                          (a circled cross 2 m across) carrying the attributes
+                          ``ID``, ``ITEM`` (Chinese name) and ``QTY``
 ``STRUCTURES``            illegal structures and sheds
 ``BARRIERS``              roads, rivers and rails that split zones
 ``ZONES``                 contiguous zone outlines
-``LABELS``                text: community, building, structure and zone ids
+``LABELS``                text: community names, zone, building and structure ids
 ========================  =================================================
 
 Every polygon ring (exterior and holes) is a closed ``LWPOLYLINE``, every
-line an open ``LWPOLYLINE`` and every point a ``POINT``, in metres of the
+line an open ``LWPOLYLINE`` and every other point a ``POINT``, in metres of the
 plan's CRS (``$INSUNITS`` = metres; the CRS is written as the custom header
 property ``CRS``). The file is DXF R2010, whose text is UTF-8, so Chinese
-names survive; labels use a text style with the SimSun font.
+names survive; labels use a text style with the SimSun font. Pipes that are
+kept (``_KEEP`` layers) are dashed, pipes replaced or new are continuous.
 """
 
 from __future__ import annotations
@@ -47,9 +51,11 @@ FIXED = {"communities": "COMMUNITIES", "buildings": "BUILDINGS", "structures": "
          "barriers": "BARRIERS", "zones": "ZONES"}
 #: What each labelled layer writes as text, the text height and the label's shift up from
 #: the feature's inner point, in metres, in the order labels are placed (first wins).
-LABELS = {"communities": ("community_id", 6.0, 0.0), "zones": ("zone_id", 10.0, 9.0),
+LABELS = {"communities": ("name", 6.0, 0.0), "zones": ("zone_id", 10.0, 9.0),
           "buildings": ("building_id", 2.0, 0.0), "structures": ("structure_id", 1.5, 0.0)}
 TEXT_STYLE = "GISPLAN_CJK"
+SCHEMA_IDS = {"communities": "community_id", "zones": "zone_id", "buildings": "building_id",
+              "structures": "structure_id"}
 
 
 def _safe(text: pd.Series) -> pd.Series:
@@ -75,6 +81,8 @@ def _add_layers(doc: ezdxf.document.Drawing, names: list[str]) -> None:
         if name in doc.layers:
             continue
         layer = doc.layers.add(name)
+        if name.endswith("_KEEP"):
+            layer.dxf.linetype = "DASHED"  # kept pipes: not work, drawn dashed
         net = name.split("_")[1].lower() if name.startswith("PIPE_") else None
         if net in nets.index:
             layer.rgb = colors.RGB.from_hex(nets.at[net, "color"])
@@ -104,6 +112,36 @@ def _add_geometries(msp, geoms: np.ndarray, layer: np.ndarray) -> None:
                            dxfattribs={"layer": lay})
 
 
+def _add_symbols(doc: ezdxf.document.Drawing, msp, points: gpd.GeoDataFrame,
+                 layer: np.ndarray) -> None:
+    """Point facilities as inserts of one symbol block per item, with their attributes, so
+    CAD shows a symbol (not a one-pixel POINT) and lists the facility's id, item and
+    quantity."""
+    from gisplan.plan.catalogue import load_catalogue
+
+    names = load_catalogue()["name_zh"]
+    items = points["item"].astype(str).to_numpy()
+    for item in pd.unique(items):
+        block_name = "SYM_" + _safe(pd.Series([item])).iloc[0]
+        if block_name in doc.blocks:
+            continue
+        block = doc.blocks.new(block_name)
+        block.add_circle((0, 0), 1.0)
+        block.add_line((-1, 0), (1, 0))
+        block.add_line((0, -1), (0, 1))
+        for tag, y in (("ID", 1.4), ("ITEM", -1.8), ("QTY", -3.0)):
+            block.add_attdef(tag, (1.4, y), dxfattribs={"height": 0.6, "style": TEXT_STYLE})
+    qty = (points["quantity"] if "quantity" in points else pd.Series(1.0, index=points.index))
+    xy = shapely.get_coordinates(np.asarray(points.geometry.array))
+    ids = (points["facility_id"].astype(str).to_numpy() if "facility_id" in points
+           else np.full(len(points), "", dtype=object))
+    for (x, y), fid, item, q, lay in zip(xy, ids, items, qty.to_numpy(), layer, strict=True):
+        ref = msp.add_blockref("SYM_" + _safe(pd.Series([item])).iloc[0], (x, y),
+                               dxfattribs={"layer": lay})
+        ref.add_auto_attribs({"ID": fid, "ITEM": str(names.get(item, item)),
+                              "QTY": "" if pd.isna(q) else f"{float(q):g}"})
+
+
 def write_dxf(enriched: Mapping[str, gpd.GeoDataFrame], path: Path, *, crs: str | None = None,
               labels: bool = True) -> Path:
     """Write the layers as one DXF drawing.
@@ -129,13 +167,20 @@ def write_dxf(enriched: Mapping[str, gpd.GeoDataFrame], path: Path, *, crs: str 
     if crs:
         doc.header.custom_vars.append("CRS", str(crs))
     doc.styles.add(TEXT_STYLE, font="simsun.ttc")
+    doc.linetypes.add("DASHED", pattern=[2.0, 1.2, -0.8], description="Dashed __ __ __")
     msp = doc.modelspace()
     for name, gdf in enriched.items():
         if not len(gdf):
             continue
         layer = dxf_layers(name, gdf).to_numpy(dtype=object)
         _add_layers(doc, list(pd.unique(layer)))
-        _add_geometries(msp, np.asarray(gdf.geometry.array), layer)
+        geoms = np.asarray(gdf.geometry.array)
+        if name == "facilities":
+            puntal = np.isin(shapely.get_type_id(geoms), [0, 4])  # Point, MultiPoint
+            points = gdf[puntal].assign(_layer=layer[puntal]).explode(index_parts=False)
+            _add_symbols(doc, msp, points, points["_layer"].to_numpy(dtype=object))
+            geoms, layer = geoms[~puntal], layer[~puntal]
+        _add_geometries(msp, geoms, layer)
     if labels:
         table = label_table(enriched)
         if len(table):
@@ -163,7 +208,10 @@ def label_table(enriched: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
         if gdf is None or not len(gdf):
             continue
         xy = shapely.get_coordinates(shapely.point_on_surface(np.asarray(gdf.geometry.array)))
-        frames.append(pd.DataFrame({"text": gdf[column].astype(str).to_numpy(), "x": xy[:, 0],
+        text = gdf[column] if column in gdf else gdf[SCHEMA_IDS[name]]
+        if name == "communities" and SCHEMA_IDS[name] in gdf:  # a name, else the id
+            text = text.where(text.notna() & (text.astype(str) != ""), gdf[SCHEMA_IDS[name]])
+        frames.append(pd.DataFrame({"text": text.astype(str).to_numpy(), "x": xy[:, 0],
                                     "y": xy[:, 1] + shift, "height": height, "rank": rank}))
     if not frames:
         return pd.DataFrame(columns=["text", "x", "y", "height"])

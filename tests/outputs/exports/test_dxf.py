@@ -56,7 +56,7 @@ def test_hand_made_drawing(tmp_path):
     msp = doc.modelspace()
     counts = Counter((e.dxftype(), e.dxf.layer) for e in msp)
     assert dict(counts) == {("LWPOLYLINE", "COMMUNITIES"): 2, ("LWPOLYLINE", "PIPE_SEWER_DN300"): 1,
-                            ("POINT", "FAC_BENCH"): 2, ("TEXT", "LABELS"): 1}
+                            ("INSERT", "FAC_BENCH"): 2, ("TEXT", "LABELS"): 1}
     rings = sorted((abs(shapely.Polygon(e.get_points("xy")).area), e.closed)
                    for e in msp.query('LWPOLYLINE[layer=="COMMUNITIES"]'))
     assert rings == [(400.0, True), (10000.0, True)]  # the hole and the outline
@@ -64,8 +64,13 @@ def test_hand_made_drawing(tmp_path):
     assert not pipe.closed
     assert np.array(pipe.get_points("xy")).tolist() == [[X0, Y0 + 50], [X0 + 30, Y0 + 50],
                                                         [X0 + 30, Y0 + 90]]
-    assert sorted(tuple(e.dxf.location)[:2] for e in msp.query("POINT")) == [
+    # point facilities are inserts of a symbol block with their attributes
+    inserts = msp.query("INSERT")
+    assert sorted(tuple(e.dxf.insert)[:2] for e in inserts) == [
         (X0 + 10, Y0 + 10), (X0 + 20, Y0 + 10)]
+    assert {e.dxf.name for e in inserts} == {"SYM_BENCH"}
+    assert {a.dxf.tag: a.dxf.text for a in inserts[0].attribs}["ITEM"] == "座椅"
+    assert len(doc.blocks.get("SYM_BENCH").query("CIRCLE")) == 1
     [label] = msp.query("TEXT")
     assert label.dxf.text == "甲" and label.dxf.style == "GISPLAN_CJK"
     assert doc.layers.get("PIPE_SEWER_DN300").rgb == (0x8C, 0x51, 0x0A)  # networks.csv sewer
@@ -85,8 +90,8 @@ EXPECTED_DXF = {
     # one LWPOLYLINE per ring: C has a courtyard hole
     ("LWPOLYLINE", "COMMUNITIES"): 4, ("LWPOLYLINE", "BUILDINGS"): 4,
     ("LWPOLYLINE", "PIPE_SEWER_DN300"): 1, ("LWPOLYLINE", "PIPE_WATER_DN110"): 1,
-    ("LWPOLYLINE", "PIPE_GAS_KEEP"): 1, ("POINT", "FAC_BENCH"): 1,
-    ("POINT", "FAC_EV_CHARGER"): 1, ("LWPOLYLINE", "FAC_GREENING"): 1,
+    ("LWPOLYLINE", "PIPE_GAS_KEEP"): 1, ("INSERT", "FAC_BENCH"): 1,
+    ("INSERT", "FAC_EV_CHARGER"): 1, ("LWPOLYLINE", "FAC_GREENING"): 1,
     ("LWPOLYLINE", "STRUCTURES"): 2, ("LWPOLYLINE", "ZONES"): 2,
     ("TEXT", "LABELS"): 3 + 4 + 2 + 2,
 }
@@ -111,7 +116,7 @@ def test_dxf_coordinates_are_in_the_working_crs(out):
     sewer = next(iter(msp.query('LWPOLYLINE[layer=="PIPE_SEWER_DN300"]')))
     assert np.array(sewer.get_points("xy")).tolist() == [[X0 + 50, Y0 + 50], [X0 + 350, Y0 + 50]]
     labels = {t.dxf.text for t in msp.query("TEXT")}
-    assert {"A", "b1", "s1", "Z001"} <= labels
+    assert {"甲社区", "b1", "s1", "Z001"} <= labels  # communities by name
 
 
 def test_dxf_reads_through_gdal(out):
