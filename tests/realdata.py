@@ -154,7 +154,6 @@ def osm_layers() -> dict[str, gpd.GeoDataFrame]:
         roads = osm.get_network("driving")
     crs = "EPSG:4326"
     res = landuse[landuse["landuse"] == "residential"].sort_values("id").reset_index(drop=True)
-    n = len(res)
     named = roads[roads["name"].notna()]
     near = shapely.STRtree(np.asarray(named.geometry.array)).query_nearest(
         np.asarray(res.geometry.array), all_matches=False)[1]
