@@ -142,8 +142,8 @@ def area_index(areas: NDArray | AreaIndex) -> AreaIndex:
 
 def _share(geoms: NDArray, areas: NDArray) -> NDArray[np.float64]:
     """How much of each geometry lies in its area: area, length, or 1 for a point."""
-    pieces = shapely.intersection(geoms, areas)
     dim = shapely.get_dimensions(geoms)
+    pieces = keep_family(shapely.intersection(geoms, areas), dim)
     return np.where(dim == 2, shapely.area(pieces),
                     np.where(dim == 1, shapely.length(pieces), 1.0))
 
@@ -261,7 +261,8 @@ def split_lengths(lines: NDArray, areas: NDArray | AreaIndex
     length[covered] = total[left[covered]]
     cut = ~covered
     if cut.any():
-        length[cut] = shapely.length(shapely.intersection(lines[left[cut]], areas[right[cut]]))
+        length[cut] = shapely.length(keep_family(
+            shapely.intersection(lines[left[cut]], areas[right[cut]]), "lineal"))
     inside = np.bincount(left, weights=length, minlength=len(lines))
     # A line running along a shared border is covered by both areas: give each
     # such stretch to the first area only (rare, so a loop over those lines).
@@ -270,8 +271,9 @@ def split_lengths(lines: NDArray, areas: NDArray | AreaIndex
         rest = lines[line_idx]
         mine = np.flatnonzero(left == line_idx)
         for k in mine[np.argsort(right[mine], kind="stable")]:
-            length[k] = shapely.length(shapely.intersection(rest, areas[right[k]]))
-            rest = shapely.difference(rest, areas[right[k]])
+            length[k] = shapely.length(keep_family(
+                [shapely.intersection(rest, areas[right[k]])], "lineal")[0])
+            rest = keep_family([shapely.difference(rest, areas[right[k]])], "lineal")[0]
         inside[line_idx] = length[mine].sum()
     outside = total - inside
     # Rounding noise (or a sliver of overlapping areas) must not become a piece.

@@ -41,6 +41,7 @@ from gisplan.analysis.scope import Scope, level_figures
 from gisplan.analysis.zones import Zones
 from gisplan.errors import GisplanError
 from gisplan.inputs.assign import pipe_split
+from gisplan.inputs.spatial import keep_family
 from gisplan.inputs.validation import UNASSIGNED, Layers
 from gisplan.outputs.exports.dxf import write_dxf
 from gisplan.outputs.exports.shapefile import write_shapefiles
@@ -228,22 +229,6 @@ def enrich_layers(layers: Layers, scope: Scope,
             for name in LAYERS if name in out}
 
 
-def _lines_only(geoms: np.ndarray) -> np.ndarray:
-    """The line parts of each geometry (points of contact dropped); None where none."""
-    parts, idx = shapely.get_parts(geoms, return_index=True)
-    keep = (shapely.get_dimensions(parts) == 1) & (shapely.length(parts) > 0)
-    parts, idx = parts[keep], idx[keep]
-    out = np.full(len(geoms), None, dtype=object)
-    count = np.bincount(idx, minlength=len(geoms))
-    single = count[idx] == 1
-    out[idx[single]] = parts[single]
-    multi = np.unique(idx[~single])
-    if len(multi):
-        out[multi] = shapely.multilinestrings(parts[~single],
-                                              indices=np.searchsorted(multi, idx[~single]))
-    return out
-
-
 def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
                      community_id: str) -> dict[str, gpd.GeoDataFrame]:
     """One community's share of the enriched layers.
@@ -271,9 +256,12 @@ def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
         out[name] = g[g["community_id"] == community_id].copy()
     pipes = enriched["pipes"]
     hits = np.sort(pipes.sindex.query(area, predicate="intersects"))
-    piece = _lines_only(shapely.intersection(np.asarray(pipes.geometry.array)[hits], area))
-    cut = pipes.iloc[hits[pd.notna(piece)]].copy()
-    cut = cut.set_geometry(gpd.GeoSeries(piece[pd.notna(piece)], index=cut.index, crs=pipes.crs))
+    # The cut keeps the lines inside; a pipe that only touches the boundary leaves nothing.
+    piece = keep_family(shapely.intersection(np.asarray(pipes.geometry.array)[hits], area),
+                        "lineal")
+    inside = ~shapely.is_empty(piece)
+    cut = pipes.iloc[hits[inside]].copy()
+    cut = cut.set_geometry(gpd.GeoSeries(piece[inside], index=cut.index, crs=pipes.crs))
     cut["community_id"] = community_id
     cut["length_m"] = cut.geometry.length.round(3)
     cut["cost_cny"] = _pipe_cost(cut)
