@@ -202,7 +202,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             written += _write_map(layers, scope, zones, stage)
         with progress(6, n, "导出 exports"):
             enriched = enrich_layers(layers, scope, zones)
-            write_exports(layers, scope, zones, stage / "exports", enriched=enriched)
+            write_exports(layers, scope, zones, stage / "exports", enriched=enriched,
+                          shp_encoding=args.shp_encoding)
             written.append(stage / "exports")
         with progress(7, n, "一区一案 packages"):
             write_packages(layers, scope, zones, stage / "packages", enriched=enriched,
