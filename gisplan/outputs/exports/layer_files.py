@@ -229,13 +229,30 @@ def enrich_layers(layers: Layers, scope: Scope,
             for name in LAYERS if name in out}
 
 
+def _without_shared_borders(pieces: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """``pieces`` (lines inside one community) less the stretches that run along the border
+    of a community listed before it, which count there (as in the scope)."""
+    if len(earlier) == 0 or len(pieces) == 0:
+        return pieces
+    left, right = shapely.STRtree(earlier).query(pieces, predicate="intersects")
+    along = shapely.length(keep_family(shapely.intersection(pieces[left], earlier[right]),
+                                       "lineal")) > 0
+    pieces = pieces.copy()
+    for i in np.unique(left[along]):  # the rare pipes laid on a shared border
+        others = shapely.union_all(earlier[right[along & (left == i)]])
+        pieces[i] = keep_family([shapely.difference(pieces[i], others)], "lineal")[0]
+    return pieces
+
+
 def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
                      community_id: str) -> dict[str, gpd.GeoDataFrame]:
     """One community's share of the enriched layers.
 
     Buildings, facilities and structures are those counted in the community;
     pipes are cut at its boundary (``length_m`` and ``cost_cny`` are then
-    those of the piece inside, as in the scope); barriers are those touching
+    those of the piece inside, as in the scope: a stretch running along a
+    border shared with a community listed before it is that community's, see
+    :func:`~gisplan.inputs.spatial.split_lengths`); barriers are those touching
     it; the zone is the community's zone.
 
     Raises
@@ -250,6 +267,7 @@ def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
         raise GisplanError(f"community '{community_id}' is not in the communities layer; "
                            f"its community_ids are: {known}")
     area = row.geometry.iloc[0]
+    earlier = np.asarray(com.geometry.array)[:com.index.get_loc(row.index[0])]
     out = {"communities": row.copy()}
     for name in ("buildings", "facilities", "structures"):
         g = enriched[name]
@@ -259,6 +277,7 @@ def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
     # The cut keeps the lines inside; a pipe that only touches the boundary leaves nothing.
     piece = keep_family(shapely.intersection(np.asarray(pipes.geometry.array)[hits], area),
                         "lineal")
+    piece = _without_shared_borders(piece, earlier)
     inside = ~shapely.is_empty(piece)
     cut = pipes.iloc[hits[inside]].copy()
     cut = cut.set_geometry(gpd.GeoSeries(piece[inside], index=cut.index, crs=pipes.crs))
