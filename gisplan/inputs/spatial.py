@@ -35,7 +35,7 @@ _EMPTY = {0: shapely.from_wkt("POINT EMPTY"), 1: shapely.from_wkt("LINESTRING EM
 _MULTI = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
 
 
-def _flat_parts(geoms: NDArray) -> tuple[NDArray, NDArray[np.int64]]:
+def flat_parts(geoms: NDArray) -> tuple[NDArray, NDArray[np.int64]]:
     """Every single part of ``geoms`` (collections inside collections opened too), with the
     position of the geometry it came from."""
     owner = np.arange(len(geoms))
@@ -92,7 +92,7 @@ def keep_family(geoms: ArrayLike, family: Family | ArrayLike) -> NDArray:
     todo = np.flatnonzero(~fits)
     if len(todo) == 0:
         return geoms
-    parts, owner = _flat_parts(geoms[todo])
+    parts, owner = flat_parts(geoms[todo])
     want = dims[todo][owner]
     measure = np.where(want == 2, shapely.area(parts),
                        np.where(want == 1, shapely.length(parts), 1.0))

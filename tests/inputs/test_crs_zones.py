@@ -81,3 +81,6 @@ def test_guangzhou_under_the_zone_it_fits_validates_and_measures_true(tmp_path):
     b = load_layers(plan).buildings
     # The mini plan's footprints: 60x12, 40x12, 40x10, 20x10 m.
     assert b.area.tolist() == pytest.approx([720, 480, 400, 200], rel=1e-6)
+    # What CM 129E, 16° away, would have measured (the README's 7 %).
+    wrong = guangzhou_layers()["buildings"].to_crs("EPSG:4552").area / b.area.to_numpy()
+    assert wrong.to_numpy() == pytest.approx(1.067, abs=0.001)
