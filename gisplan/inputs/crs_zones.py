@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 import numpy as np
@@ -115,7 +116,8 @@ def _named(crs: pyproj.CRS) -> str:
     return f"{crs.to_string()} ({crs.name})"
 
 
-def check_crs_fit(geoms: NDArray, layer: str, *, crs: str, labels, report: Report,
+def check_crs_fit(geoms: NDArray, layer: str, *, crs: str,
+                  labels: Callable[[NDArray], list[str]], report: Report,
                   source_crs: str | None = None) -> NDArray:
     """Coordinates finite and in range, and the layer inside ``crs``'s area of use.
 
@@ -138,30 +140,57 @@ def check_crs_fit(geoms: NDArray, layer: str, *, crs: str, labels, report: Repor
     ndarray of bool
         Features whose coordinates are not finite or absurd (reported as errors).
     """
-    bounds = np.asarray(shapely.bounds(geoms), dtype=float)
-    given = ~np.isnan(bounds).all(axis=1)  # missing or empty: reported elsewhere
-    bad = given & ~(np.isfinite(bounds) & (np.abs(bounds) <= MAX_COORDINATE)).all(axis=1)
-    came = f" after reprojecting from {source_crs} to {crs}" if source_crs else f" in {crs}"
+    bounds = np.asarray(shapely.bounds(geoms), dtype=float).reshape(-1, 4)
+    bad = np.zeros(len(bounds), dtype=bool)
+    if len(bounds) == 0:
+        return bad
+    whole = _extent(bounds)
+    if not (np.abs(whole) <= MAX_COORDINATE).all():  # some feature is (NaN: none is given)
+        given = ~np.isnan(bounds).all(axis=1)  # missing or empty: reported elsewhere
+        bad = given & ~(np.isfinite(bounds) & (np.abs(bounds) <= MAX_COORDINATE)).all(axis=1)
+        _report_bad(bounds, bad, layer, labels=labels, report=report,
+                    came=f" after reprojecting from {source_crs} to {crs}" if source_crs
+                    else f" in {crs}")
+        whole = _extent(bounds[~bad])
+        if np.isnan(whole).any():
+            return bad
+    if _crs(crs).area_of_use is None or not outside(lonlat_bounds(whole, crs), crs)[0]:
+        return bad  # the common case: one test for the whole layer
+    positions = np.flatnonzero(~bad & ~np.isnan(bounds).any(axis=1))
+    _report_outside(bounds[positions], positions, layer, crs=crs, labels=labels,
+                    report=report)
+    return bad
+
+
+def _extent(bounds: NDArray) -> NDArray:
+    """The extent (1 x 4) of many bounds, NaN (missing or empty geometry) ignored; NaN for
+    none."""
+    if len(bounds) == 0:
+        return np.full((1, 4), np.nan)
+    return np.array([[np.fmin.reduce(bounds[:, 0]), np.fmin.reduce(bounds[:, 1]),
+                      np.fmax.reduce(bounds[:, 2]), np.fmax.reduce(bounds[:, 3])]])
+
+
+def _report_bad(bounds: NDArray, bad: NDArray, layer: str, *,
+                labels: Callable[[NDArray], list[str]], report: Report, came: str) -> None:
     for pos, feature_id in zip(np.flatnonzero(bad), labels(np.flatnonzero(bad)), strict=True):
         worst = bounds[pos][np.argmax(np.nan_to_num(np.abs(bounds[pos]), nan=np.inf))]
         report.add("error", layer, "bad_coordinates",
                    f"coordinates are not finite or absurd ({worst:g}){came}; check the "
                    "file's CRS (a wrong .prj or swapped x/y) and the feature's vertices",
                    feature_id=feature_id)
-    good = given & ~bad
-    if not good.any() or _crs(crs).area_of_use is None:
-        return bad
-    b = bounds[good]
-    whole = lonlat_bounds(np.array([[b[:, 0].min(), b[:, 1].min(), b[:, 2].max(),
-                                     b[:, 3].max()]]), crs)
-    if not outside(whole, crs)[0]:  # the common case: one test for the whole layer
-        return bad
+
+
+def _report_outside(b: NDArray, positions: NDArray, layer: str, *, crs: str,
+                    labels: Callable[[NDArray], list[str]], report: Report) -> None:
+    """Most features outside the area of use: one error naming the zone they fit; a few:
+    an error for each."""
     lonlat = lonlat_bounds(b, crs)
     out = outside(lonlat, crs)
     area = _crs(crs).area_of_use
     use = f"the area of use of the plan CRS {_named(_crs(crs))}: {_degrees(*area.bounds)}"
-    if out.mean() > 0.5:
-        ok = np.isfinite(lonlat).all(axis=1)
+    ok = np.isfinite(lonlat).all(axis=1)
+    if out.mean() > 0.5 and ok.any():
         ext = (lonlat[ok, 0].min(), lonlat[ok, 1].min(), lonlat[ok, 2].max(),
                lonlat[ok, 3].max())
         fits = fitting_crs(ext, crs)
@@ -174,10 +203,8 @@ def check_crs_fit(geoms: NDArray, layer: str, *, crs: str, labels, report: Repor
                    f"{int(out.sum())} of {len(out)} features lie at {_degrees(*ext)}, outside "
                    f"{use}; lengths and areas measured there would be wrong. {advice}, or "
                    "check the layer's own CRS")
-        return bad
-    positions = np.flatnonzero(good)[out]
-    for feature_id, (w, s, e, n) in zip(labels(positions), lonlat[out], strict=True):
+        return
+    for feature_id, (w, s, e, n) in zip(labels(positions[out]), lonlat[out], strict=True):
         report.add("error", layer, "outside_crs_area",
                    f"lies at {_degrees(w, s, e, n)}, far outside the rest of the layer and "
                    f"{use}; check its coordinates", feature_id=feature_id)
-    return bad
