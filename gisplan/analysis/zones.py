@@ -32,6 +32,7 @@ from scipy.sparse.csgraph import connected_components
 from gisplan.errors import GisplanError
 from gisplan.inputs.assign import building_homes, scope_pipe_split
 from gisplan.inputs.grouping import group_of, sum_by
+from gisplan.inputs.spatial import keep_family
 from gisplan.inputs.validation import Layers
 
 
@@ -117,14 +118,17 @@ def _outlines(members: gpd.GeoDataFrame, *, max_gap_m: float) -> gpd.GeoSeries:
     """
     merged = members.dissolve(by="zone_id", method="disjoint_subset").geometry
     r = max_gap_m / 2
-    if r <= 0:
-        return merged
-    grown = members.set_geometry(shapely.buffer(np.asarray(members.geometry.array), r,
-                                                join_style="mitre"))
-    closed = grown.dissolve(by="zone_id").geometry.reindex(merged.index)
-    closed = shapely.buffer(closed.values, -r, join_style="mitre")
-    return gpd.GeoSeries(shapely.union(closed, merged.values), index=merged.index,
-                         crs=merged.crs)
+    if r > 0:
+        grown = members.set_geometry(shapely.buffer(np.asarray(members.geometry.array), r,
+                                                    join_style="mitre"))
+        closed = grown.dissolve(by="zone_id").geometry.reindex(merged.index)
+        closed = shapely.buffer(closed.values, -r, join_style="mitre")
+        merged = gpd.GeoSeries(shapely.union(closed, merged.values), index=merged.index,
+                               crs=merged.crs)
+    # Overlays of polygons can leave lines and points (members touching along an edge or
+    # at a corner); an outline is polygonal, and no writer may meet a collection.
+    return gpd.GeoSeries(keep_family(np.asarray(merged.array), "polygonal"),
+                         index=merged.index, crs=merged.crs)
 
 
 def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
@@ -175,7 +179,7 @@ def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
         # Several barriers on one line: name the smallest id, for stable output.
         order = np.lexsort((bid.astype(str), pair))
         pair, bid = pair[order], bid[order]
-        first = np.r_[True, pair[1:] != pair[:-1]]
+        first = np.r_[True, pair[1:] != pair[:-1]][:len(pair)]  # none when no line is crossed
         barrier_of[pair[first]] = bid[first]
     joined = pd.isna(barrier_of)
 

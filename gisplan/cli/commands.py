@@ -127,7 +127,9 @@ def _scope_and_zones(args: argparse.Namespace, *, layers: Layers | None = None):
 
     _check_max_gap_flag(args.max_gap_m)
     layers = _load(args) if layers is None else layers
+    STATE["step"] = "连片片区 zones"
     zones = detect_zones(layers, max_gap_m=args.max_gap_m)
+    STATE["step"] = "工程量 scope"
     return zones, compute_scope(layers, zones=zones.membership)
 
 
@@ -202,7 +204,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             written += _write_map(layers, scope, zones, stage)
         with progress(6, n, "导出 exports"):
             enriched = enrich_layers(layers, scope, zones)
-            write_exports(layers, scope, zones, stage / "exports", enriched=enriched)
+            write_exports(layers, scope, zones, stage / "exports", enriched=enriched,
+                          shp_encoding=args.shp_encoding)
             written.append(stage / "exports")
         with progress(7, n, "一区一案 packages"):
             write_packages(layers, scope, zones, stage / "packages", enriched=enriched,

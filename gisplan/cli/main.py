@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
             _dask_options(c)
     c = plan_command("run", "the whole job: validate, scope, zones and their files", out=True)
     _max_gap_option(c)
+    _shp_encoding_option(c)
     _export_parsers(sub, plan_command)
     _map_parser(sub, plan_command)
     c = plan_command("partition", "write the plan as Hilbert-partitioned GeoParquet for "
@@ -110,6 +111,12 @@ def _map_parser(sub, plan_command) -> None:
     _max_gap_option(c)
 
 
+def _shp_encoding_option(c: argparse.ArgumentParser) -> None:
+    """``--shp-encoding`` of ``export`` and ``run`` (names outside GBK need UTF-8)."""
+    c.add_argument("--shp-encoding", choices=("GBK", "UTF-8"), default="GBK",
+                   help="Shapefile text encoding, written in the .cpg (default: GBK)")
+
+
 def _export_parsers(sub, plan_command) -> None:
     """``export``, ``review`` and ``diff``."""
     c = plan_command("export", "layers for design firms: GeoJSON, GeoPackage, Shapefile, DXF; "
@@ -117,8 +124,7 @@ def _export_parsers(sub, plan_command) -> None:
     c.add_argument("--format", action="append", choices=("geojson", "gpkg", "shp", "dxf"),
                    help="format to write; repeat for several (default: all four)")
     c.add_argument("--community", metavar="ID", help="export only this community")
-    c.add_argument("--shp-encoding", choices=("GBK", "UTF-8"), default="GBK",
-                   help="Shapefile text encoding, written in the .cpg (default: GBK)")
+    _shp_encoding_option(c)
     c.add_argument("--packages", action="store_true",
                    help="also write OUT_DIR/packages/<community_id>/ (一区一案)")
     c.add_argument("--zip", action="store_true", help="write each package as a .zip")

@@ -9,15 +9,110 @@ Candidate pairs come from a bounding-box query, and the exact predicate is then
 tested on the pairs with the *areas* prepared. ``STRtree.query(predicate=...)``
 prepares each query geometry instead — one preparation per building or pipe,
 which at 10^6 buildings costs 3.5x more (0.88 s against 0.25 s here).
+
+Geometry derived by an overlay (a cut, a repair, a closing) can come out as a
+GeometryCollection or with leftovers of a lower dimension (the point where a
+pipe touches a border, the line where two blocks meet). :func:`keep_family`
+reduces it to its layer's family before anything uses or writes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+Family = Literal["puntal", "lineal", "polygonal"]
+#: The dimension of each geometry family.
+FAMILY_DIMENSION: dict[str, int] = {"puntal": 0, "lineal": 1, "polygonal": 2}
+#: shapely type ids of the single and multi types of each dimension (LinearRing is lineal).
+_FITS = {0: (0, 4), 1: (1, 2, 5), 2: (3, 6)}
+_EMPTY = {0: shapely.from_wkt("POINT EMPTY"), 1: shapely.from_wkt("LINESTRING EMPTY"),
+          2: shapely.from_wkt("POLYGON EMPTY")}
+_MULTI = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
+
+
+def flat_parts(geoms: NDArray) -> tuple[NDArray, NDArray[np.int64]]:
+    """Every single part of ``geoms`` (collections inside collections opened too), with the
+    position of the geometry it came from."""
+    owner = np.arange(len(geoms))
+    while True:
+        geoms, which = shapely.get_parts(geoms, return_index=True)
+        owner = owner[which]
+        if not (shapely.get_type_id(geoms) >= 4).any():
+            return geoms, owner
+
+
+def keep_family(geoms: ArrayLike, family: Family | ArrayLike) -> NDArray:
+    """Each geometry reduced to the parts of its family; the rest dropped.
+
+    Collections are opened (also nested ones), parts of another dimension and parts
+    that measure nothing (empty, zero area, zero length) are dropped, and what is left
+    is one geometry again: a single part as it is, several as a Multi geometry (a
+    MultiPolygon whose parts share an edge is dissolved into a valid one). Geometries
+    already of their family are returned as they are, so the common case costs one
+    type test. Nothing of the family's own dimension is lost: the area of polygonal,
+    the length of lineal results equals that of the input's parts of that dimension.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries (None stays None)
+    family : {"puntal", "lineal", "polygonal"} or array of int
+        The family of all, or each geometry's dimension (0, 1, 2), e.g.
+        ``shapely.get_dimensions`` of the geometries a derived one came from.
+
+    Returns
+    -------
+    ndarray of geometries
+        A new array; an empty geometry of the family (``POLYGON EMPTY``...) where
+        nothing of the family is left.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> cut = shapely.intersection(shapely.box(0, 0, 10, 10),
+    ...                            shapely.from_wkt("LINESTRING (10 0, 20 0)"))
+    >>> cut.geom_type, keep_family([cut], "lineal")[0].wkt
+    ('Point', 'LINESTRING EMPTY')
+    >>> gc = shapely.from_wkt("GEOMETRYCOLLECTION (POLYGON ((0 0, 1 0, 1 1, 0 0)), "
+    ...                       "LINESTRING (5 5, 6 6), POINT (9 9))")
+    >>> [g.wkt for g in keep_family([gc, gc], [2, 1])]
+    ['POLYGON ((0 0, 1 0, 1 1, 0 0))', 'LINESTRING (5 5, 6 6)']
+    """
+    geoms = np.array(geoms, dtype=object)
+    dims = np.broadcast_to(FAMILY_DIMENSION[family] if isinstance(family, str)
+                           else np.asarray(family, dtype=np.int64), geoms.shape)
+    type_id = shapely.get_type_id(geoms)
+    fits = (type_id == -1) | (dims < 0)  # missing stays missing; no family: left alone
+    for dim, ids in _FITS.items():
+        fits |= (dims == dim) & np.isin(type_id, ids)
+    todo = np.flatnonzero(~fits)
+    if len(todo) == 0:
+        return geoms
+    parts, owner = flat_parts(geoms[todo])
+    want = dims[todo][owner]
+    measure = np.where(want == 2, shapely.area(parts),
+                       np.where(want == 1, shapely.length(parts), 1.0))
+    keep = (shapely.get_dimensions(parts) == want) & ~shapely.is_empty(parts) & (measure > 0)
+    parts, owner = parts[keep], owner[keep]
+    count = np.bincount(owner, minlength=len(todo))
+    for dim in np.unique(dims[todo]):
+        mine = dims[todo] == dim
+        geoms[todo[mine & (count == 0)]] = _EMPTY[int(dim)]
+        one = mine[owner] & (count[owner] == 1)
+        geoms[todo[owner[one]]] = parts[one]
+        many = mine[owner] & (count[owner] > 1)
+        if many.any():
+            groups = np.unique(owner[many])
+            multi = _MULTI[int(dim)](parts[many], indices=np.searchsorted(groups, owner[many]))
+            if dim == 2:  # parts of a collection may share an edge: dissolve those
+                bad = ~shapely.is_valid(multi)
+                multi[bad] = shapely.make_valid(multi[bad], method="structure")
+            geoms[todo[groups]] = multi
+    return geoms
 
 
 @dataclass(frozen=True)
@@ -47,8 +142,8 @@ def area_index(areas: NDArray | AreaIndex) -> AreaIndex:
 
 def _share(geoms: NDArray, areas: NDArray) -> NDArray[np.float64]:
     """How much of each geometry lies in its area: area, length, or 1 for a point."""
-    pieces = shapely.intersection(geoms, areas)
     dim = shapely.get_dimensions(geoms)
+    pieces = keep_family(shapely.intersection(geoms, areas), dim)
     return np.where(dim == 2, shapely.area(pieces),
                     np.where(dim == 1, shapely.length(pieces), 1.0))
 
@@ -166,7 +261,8 @@ def split_lengths(lines: NDArray, areas: NDArray | AreaIndex
     length[covered] = total[left[covered]]
     cut = ~covered
     if cut.any():
-        length[cut] = shapely.length(shapely.intersection(lines[left[cut]], areas[right[cut]]))
+        length[cut] = shapely.length(keep_family(
+            shapely.intersection(lines[left[cut]], areas[right[cut]]), "lineal"))
     inside = np.bincount(left, weights=length, minlength=len(lines))
     # A line running along a shared border is covered by both areas: give each
     # such stretch to the first area only (rare, so a loop over those lines).
@@ -175,8 +271,9 @@ def split_lengths(lines: NDArray, areas: NDArray | AreaIndex
         rest = lines[line_idx]
         mine = np.flatnonzero(left == line_idx)
         for k in mine[np.argsort(right[mine], kind="stable")]:
-            length[k] = shapely.length(shapely.intersection(rest, areas[right[k]]))
-            rest = shapely.difference(rest, areas[right[k]])
+            length[k] = shapely.length(keep_family(
+                [shapely.intersection(rest, areas[right[k]])], "lineal")[0])
+            rest = keep_family([shapely.difference(rest, areas[right[k]])], "lineal")[0]
         inside[line_idx] = length[mine].sum()
     outside = total - inside
     # Rounding noise (or a sliver of overlapping areas) must not become a piece.

@@ -26,10 +26,11 @@ import pandas as pd
 import shapely
 
 from gisplan.errors import GisplanError, LayerReadError, ValidationError
+from gisplan.inputs.geometry import check_geometry
 from gisplan.inputs.io import Engine, read_table, read_vector
 from gisplan.inputs.problems import Report
 from gisplan.inputs.schema import SCHEMAS, check_columns, locate
-from gisplan.inputs.spatial import area_index, largest_share, split_lengths
+from gisplan.inputs.spatial import area_index, keep_family, largest_share, split_lengths
 from gisplan.plan.catalogue import load_catalogue, load_metrics
 from gisplan.plan.settings import LAYER_NAMES, Plan, read_plan
 
@@ -98,55 +99,6 @@ def _read_renamed(plan: Plan, name: str, read: Callable[[], pd.DataFrame],
         report.add("error", name, "unreadable", str(exc))
         return None
     return rename_columns(raw, name, plan.fields.get(name, {}), report)
-
-
-#: Geometry type names by shapely type id; the last entry stands for id -1 (missing).
-_TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
-                        "MultiLineString", "MultiPolygon", "GeometryCollection", ""])
-
-
-def check_geometry(gdf: gpd.GeoDataFrame, layer: str, plan: Plan, *, repair: bool,
-                    report: Report) -> gpd.GeoDataFrame:
-    """Null/empty, type, validity and CRS; returns the layer in ``plan.crs``."""
-    schema = SCHEMAS[layer]
-    where = locate(gdf, schema.id)
-    geom = gdf.geometry.array
-    empty = np.asarray(geom.isna() | shapely.is_empty(np.asarray(geom)))
-    for idx in np.flatnonzero(empty):
-        report.add("error", layer, "empty_geometry", "has no geometry",
-                   feature_id=where.iloc[idx])
-    kinds = _TYPE_NAMES[shapely.get_type_id(np.asarray(geom))]  # "" for a missing geometry
-    wrong = ~empty & ~np.isin(kinds, schema.geometry)
-    for idx in np.flatnonzero(wrong):
-        report.add("error", layer, "wrong_geometry_type",
-                   f"geometry is {kinds[idx]}; expected {' or '.join(schema.geometry)}",
-                   feature_id=where.iloc[idx])
-    values = np.asarray(geom)
-    invalid = ~empty & ~shapely.is_valid(values)
-    if invalid.any():
-        reasons = shapely.is_valid_reason(values[invalid])
-        verb = "repaired with make_valid" if repair else "invalid"
-        for idx, reason in zip(np.flatnonzero(invalid), reasons, strict=True):
-            report.add("warning" if repair else "error", layer, "invalid_geometry",
-                       f"geometry {verb} ({reason})"
-                       + ("" if repair else "; fix it, or run with --repair"),
-                       feature_id=where.iloc[idx])
-        if repair:
-            values = values.copy()
-            values[invalid] = shapely.make_valid(values[invalid], method="structure",
-                                                 keep_collapsed=False)
-            gdf = gdf.set_geometry(gpd.GeoSeries(values, index=gdf.index, crs=gdf.crs))
-    if gdf.crs is None:
-        if plan.assume_crs is None:
-            report.add("error", layer, "no_crs",
-                       "the file has no CRS; give it one (e.g. a .prj), or set "
-                       "[plan] assume_crs = \"EPSG:4326\" if you know what it is")
-            return gdf
-        report.add("warning", layer, "assumed_crs",
-                   f"the file has no CRS; assumed {plan.assume_crs} as plan.toml says")
-        gdf = gdf.set_crs(plan.assume_crs)
-    # Reprojecting onto the same CRS would still transform every coordinate.
-    return gdf if gdf.crs.equals(plan.crs) else gdf.to_crs(plan.crs)
 
 
 def read_layer(plan: Plan, layer: str, *, engine: Engine, repair: bool,
@@ -221,7 +173,8 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
     left, right = index.tree.query(areas, predicate="intersects")
     pairs = left < right
     left, right = left[pairs], right[pairs]
-    overlap = shapely.area(shapely.intersection(areas[left], areas[right]))
+    overlap = shapely.area(keep_family(shapely.intersection(areas[left], areas[right]),
+                                       "polygonal"))
     big = overlap > plan.scope.sliver_m2
     for a, b, area in zip(left[big], right[big], overlap[big], strict=True):
         report.add("error", "communities", "overlapping_communities",

@@ -92,6 +92,24 @@ def test_trunk_road_line_between_close_communities(tmp_path):
     assert z.links["barrier_id"].tolist() == ["T1"]
 
 
+def test_barriers_that_no_pair_crosses_split_nothing(tmp_path):
+    """A plan with barriers none of which lies between close communities (the motorway of
+    the OSM test town): once an IndexError."""
+    far = gpd.GeoDataFrame({"barrier_id": ["M1"], "kind": ["motorway"]},
+                           geometry=[line((0, 500), (400, 500))], crs=CRS)
+    z = detect_zones(plan_with(tmp_path, {"A": box(0, 0, 100, 100), "B": box(120, 0, 220, 100)},
+                               barriers=far))
+    assert groups(z) == {frozenset("AB")}
+    assert z.links["joined"].tolist() == [True] and z.links["barrier_id"].isna().all()
+
+
+def test_outlines_are_polygonal_where_members_meet_at_a_corner_only(tmp_path):
+    shapes = {"A": box(0, 0, 100, 100), "B": box(100, 100, 200, 200)}
+    z = detect_zones(plan_with(tmp_path, shapes), max_gap_m=0)
+    assert z.outlines.geom_type.tolist() == ["MultiPolygon"]
+    assert z.outlines.area.iloc[0] == pytest.approx(20_000)
+
+
 def test_chain_joins_far_ends(tmp_path):
     shapes = {"A": box(0, 0, 100, 100), "B": box(140, 0, 240, 100), "C": box(280, 0, 380, 100)}
     z = detect_zones(plan_with(tmp_path, shapes))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gisplan.inputs.spatial import largest_share, split_lengths
+from gisplan.inputs.spatial import keep_family, largest_share, split_lengths
 
 # Two squares sharing the border x = 10, a third apart.
 AREAS = shapely.box([0, 10, 30], 0, [10, 20, 40], 10)
@@ -86,3 +87,57 @@ def test_split_lengths_add_up_and_match_each_intersection(paths):
     assert (ln[inside] <= cut + 1e-9).all()
     crosses_border = shapely.intersects(lines[li[inside]], shapely.LineString([(10, 0), (10, 10)]))
     np.testing.assert_allclose(ln[inside][~crosses_border], cut[~crosses_border])
+
+
+# -- keep_family -------------------------------------------------------------------------------
+
+_box = st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(1, 4), st.integers(1, 4))
+_boxes = st.lists(_box, min_size=1, max_size=4)
+
+
+def _union(boxes) -> shapely.Geometry:
+    """Boxes on a coarse integer grid: their overlays touch at edges and corners often."""
+    return shapely.union_all([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=_boxes, b=_boxes, path=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)),
+                                         min_size=2, max_size=6))
+def test_keep_family_keeps_every_part_of_its_dimension_and_nothing_else(a, b, path):
+    pa, pb = _union(a), _union(b)
+    line = shapely.LineString(path)
+    derived = np.array([shapely.intersection(pa, pb), shapely.intersection(line, pa),
+                        shapely.difference(line, pb), shapely.union(pa, line),
+                        shapely.make_valid(shapely.Polygon(path + path[:1])
+                                           if len(path) >= 3 else line)])
+    for family, dim in (("polygonal", 2), ("lineal", 1), ("puntal", 0)):
+        out = keep_family(derived, family)
+        kinds = shapely.get_type_id(out)
+        assert not np.isin(kinds, [7]).any()  # no GeometryCollection
+        parts = shapely.get_parts(out)
+        assert (shapely.get_dimensions(parts) == dim).all()
+        assert shapely.is_valid(out[shapely.is_valid(derived)]).all()
+        if dim == 2:  # the area of a collection is that of its polygons
+            np.testing.assert_allclose(shapely.area(out), shapely.area(derived), atol=1e-9)
+        if dim == 1:  # lines from line overlays: the collection's length is theirs
+            np.testing.assert_allclose(shapely.length(out[1:3]), shapely.length(derived[1:3]),
+                                       atol=1e-9)
+        again = keep_family(out, family)
+        assert all(x is y for x, y in zip(again, out, strict=True))  # already of the family
+
+
+def test_keep_family_by_dimension_and_empties():
+    gc = shapely.from_wkt("GEOMETRYCOLLECTION (POLYGON ((0 0, 2 0, 2 2, 0 0)), "
+                          "GEOMETRYCOLLECTION (LINESTRING (5 5, 6 6), POINT (9 9)), "
+                          "POLYGON ((3 0, 4 0, 4 1, 3 0)), LINESTRING (1 1, 1 1))")
+    out = keep_family([gc, gc, gc, None, shapely.Point(1, 1)], [2, 1, 0, 2, 2])
+    assert out[0].geom_type == "MultiPolygon" and out[0].area == pytest.approx(2.5)
+    assert out[1].wkt == "LINESTRING (5 5, 6 6)"  # the zero-length line is dropped
+    assert out[2].wkt == "POINT (9 9)"
+    assert out[3] is None
+    assert out[4].wkt == "POLYGON EMPTY"
+    # Two triangles of a collection sharing an edge become one valid polygon.
+    shared = shapely.from_wkt("GEOMETRYCOLLECTION (POLYGON ((0 0, 1 0, 1 1, 0 0)), "
+                              "POLYGON ((0 0, 1 1, 0 1, 0 0)), POINT (5 5))")
+    one = keep_family([shared], "polygonal")[0]
+    assert one.is_valid and one.area == pytest.approx(1.0)

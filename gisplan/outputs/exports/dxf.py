@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from ezdxf import colors, units
 
+from gisplan.inputs.spatial import flat_parts
 from gisplan.outputs.exports.labels import declutter
 from gisplan.plan.catalogue import load_networks
 
@@ -91,7 +92,7 @@ def _add_layers(doc: ezdxf.document.Drawing, names: list[str]) -> None:
 
 
 def _add_geometries(msp, geoms: np.ndarray, layer: np.ndarray) -> None:
-    parts, pidx = shapely.get_parts(geoms, return_index=True)
+    parts, pidx = flat_parts(geoms)  # collections inside collections opened too
     dim = shapely.get_dimensions(parts)
     points = dim == 0
     for (x, y), lay in zip(shapely.get_coordinates(parts[points]), layer[pidx[points]],

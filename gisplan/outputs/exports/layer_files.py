@@ -41,6 +41,7 @@ from gisplan.analysis.scope import Scope, level_figures
 from gisplan.analysis.zones import Zones
 from gisplan.errors import GisplanError
 from gisplan.inputs.assign import pipe_split
+from gisplan.inputs.spatial import keep_family
 from gisplan.inputs.validation import UNASSIGNED, Layers
 from gisplan.outputs.exports.dxf import write_dxf
 from gisplan.outputs.exports.shapefile import write_shapefiles
@@ -228,20 +229,19 @@ def enrich_layers(layers: Layers, scope: Scope,
             for name in LAYERS if name in out}
 
 
-def _lines_only(geoms: np.ndarray) -> np.ndarray:
-    """The line parts of each geometry (points of contact dropped); None where none."""
-    parts, idx = shapely.get_parts(geoms, return_index=True)
-    keep = (shapely.get_dimensions(parts) == 1) & (shapely.length(parts) > 0)
-    parts, idx = parts[keep], idx[keep]
-    out = np.full(len(geoms), None, dtype=object)
-    count = np.bincount(idx, minlength=len(geoms))
-    single = count[idx] == 1
-    out[idx[single]] = parts[single]
-    multi = np.unique(idx[~single])
-    if len(multi):
-        out[multi] = shapely.multilinestrings(parts[~single],
-                                              indices=np.searchsorted(multi, idx[~single]))
-    return out
+def _without_shared_borders(pieces: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """``pieces`` (lines inside one community) less the stretches that run along the border
+    of a community listed before it, which count there (as in the scope)."""
+    if len(earlier) == 0 or len(pieces) == 0:
+        return pieces
+    left, right = shapely.STRtree(earlier).query(pieces, predicate="intersects")
+    along = shapely.length(keep_family(shapely.intersection(pieces[left], earlier[right]),
+                                       "lineal")) > 0
+    pieces = pieces.copy()
+    for i in np.unique(left[along]):  # the rare pipes laid on a shared border
+        others = shapely.union_all(earlier[right[along & (left == i)]])
+        pieces[i] = keep_family([shapely.difference(pieces[i], others)], "lineal")[0]
+    return pieces
 
 
 def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
@@ -250,7 +250,9 @@ def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
 
     Buildings, facilities and structures are those counted in the community;
     pipes are cut at its boundary (``length_m`` and ``cost_cny`` are then
-    those of the piece inside, as in the scope); barriers are those touching
+    those of the piece inside, as in the scope: a stretch running along a
+    border shared with a community listed before it is that community's, see
+    :func:`~gisplan.inputs.spatial.split_lengths`); barriers are those touching
     it; the zone is the community's zone.
 
     Raises
@@ -265,15 +267,20 @@ def select_community(enriched: Mapping[str, gpd.GeoDataFrame],
         raise GisplanError(f"community '{community_id}' is not in the communities layer; "
                            f"its community_ids are: {known}")
     area = row.geometry.iloc[0]
+    earlier = np.asarray(com.geometry.array)[:com.index.get_loc(row.index[0])]
     out = {"communities": row.copy()}
     for name in ("buildings", "facilities", "structures"):
         g = enriched[name]
         out[name] = g[g["community_id"] == community_id].copy()
     pipes = enriched["pipes"]
     hits = np.sort(pipes.sindex.query(area, predicate="intersects"))
-    piece = _lines_only(shapely.intersection(np.asarray(pipes.geometry.array)[hits], area))
-    cut = pipes.iloc[hits[pd.notna(piece)]].copy()
-    cut = cut.set_geometry(gpd.GeoSeries(piece[pd.notna(piece)], index=cut.index, crs=pipes.crs))
+    # The cut keeps the lines inside; a pipe that only touches the boundary leaves nothing.
+    piece = keep_family(shapely.intersection(np.asarray(pipes.geometry.array)[hits], area),
+                        "lineal")
+    piece = _without_shared_borders(piece, earlier)
+    inside = ~shapely.is_empty(piece)
+    cut = pipes.iloc[hits[inside]].copy()
+    cut = cut.set_geometry(gpd.GeoSeries(piece[inside], index=cut.index, crs=pipes.crs))
     cut["community_id"] = community_id
     cut["length_m"] = cut.geometry.length.round(3)
     cut["cost_cny"] = _pipe_cost(cut)

@@ -9,7 +9,9 @@ at a character boundary, with a warning). Field names are cut to 10
 characters by the mapping in ``gisplan/plan/data/shapefile_fields.csv``; the
 mapping actually used is written beside the files as ``fields.csv``. A layer
 mixing points, lines and polygons is split into ``<layer>_point.shp``,
-``<layer>_line.shp`` and ``<layer>_polygon.shp``.
+``<layer>_line.shp`` and ``<layer>_polygon.shp``. A Shapefile cannot hold a
+GeometryCollection: one that reaches the writer is reduced to its parts of
+its highest dimension (:func:`gisplan.inputs.spatial.keep_family`).
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from functools import cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from geopandas.io.file import infer_schema
 
 from gisplan.errors import OutputError
 from gisplan.inputs.schema import SCHEMAS
+from gisplan.inputs.spatial import keep_family
 from gisplan.outputs.tables import write_csv
 from gisplan.plan.catalogue import read_data
 
@@ -97,6 +102,16 @@ def _shapefile_text(frame: pd.DataFrame, codec: str, layer: str, id_col: str | N
     return frame, widths
 
 
+def _no_collections(g: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``g`` with each GeometryCollection reduced to its parts of its highest dimension."""
+    values = np.asarray(g.geometry.array)
+    if not (shapely.get_type_id(values) == 7).any():
+        return g
+    reduced = keep_family(values, np.where(shapely.get_type_id(values) == 7,
+                                           shapely.get_dimensions(values), -1))
+    return g.set_geometry(gpd.GeoSeries(reduced, index=g.index, crs=g.crs))
+
+
 def write_shapefiles(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path, *,
                      encoding: str = "GBK") -> list[Path]:
     """Shapefiles of every layer with features, in ``folder``, plus ``fields.csv``.
@@ -129,6 +144,7 @@ def write_shapefiles(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path, *,
     for name, g in enriched.items():
         if not len(g):
             continue
+        g = _no_collections(g)
         fields = shapefile_fields(g.columns.drop(g.geometry.name))
         id_col = SCHEMAS[name].id if name in SCHEMAS else f"{name.removesuffix('s')}_id"
         family = g.geom_type.map(FAMILIES).fillna("other").to_numpy()

@@ -142,3 +142,14 @@ def test_dxf_labels_never_overlap_and_keep_community_and_zone_ids():
     assert table["text"].tolist() == ["A", "Z001", "B1", "B3"]
     assert table.set_index("text").loc["Z001", "y"] == table.set_index("text").loc["A", "y"] + 9
 
+
+def test_parts_of_nested_collections_are_drawn(tmp_path):
+    nested = shapely.from_wkt(
+        "GEOMETRYCOLLECTION (POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 4 2, 4 4, 2 2)), "
+        "GEOMETRYCOLLECTION (LINESTRING (20 0, 30 0), POINT (40 40)))")
+    zones = gpd.GeoDataFrame({"zone_id": ["Z001"]}, geometry=[nested], crs="EPSG:4552")
+    path = write_dxf({"zones": zones}, tmp_path / "z.dxf", labels=False)
+    msp = ezdxf.readfile(path).modelspace()
+    polylines = msp.query("LWPOLYLINE")
+    assert sorted(e.closed for e in polylines) == [False, True, True]  # line, shell, hole
+    assert [tuple(e.dxf.location)[:2] for e in msp.query("POINT")] == [(40.0, 40.0)]

@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from plans import export_layers, shp_parts, write_plan
+from plans import export_layers, line, mini_layers, shp_parts, write_plan
 from rfc7946 import assert_same_features, check_rfc7946
 
 from gisplan.analysis.scope import compute_scope
@@ -112,6 +112,24 @@ def test_select_community_cuts_pipes_at_the_boundary(plan, enriched):
     assert a["zones"]["zone_id"].tolist() == ["Z001"]
     with pytest.raises(GisplanError, match="'Q' is not in the communities layer"):
         select_community(enriched, "Q")
+
+
+def test_a_pipe_along_a_shared_border_counts_once_as_in_the_scope(tmp_path):
+    """Real streets bound real blocks (momepy's Bubeneč): the stretch on the border of A and
+    B is A's, listed first, in the packages as in the scope; it was once in both."""
+    layers = mini_layers()
+    layers["pipes"].loc[1, "geometry"] = line((100, 10), (100, 90), (150, 90))
+    scoped = load_layers(write_plan(tmp_path / "p", layers))
+    scope = compute_scope(scoped)
+    cut = {c: select_community(enrich_layers(scoped, scope), c)["pipes"].set_index("pipe_id")
+           for c in ("A", "B")}
+    assert cut["A"].loc["p2", "length_m"] == pytest.approx(80)
+    assert cut["B"].loc["p2", "length_m"] == pytest.approx(50)
+    assert cut["B"].loc["p2"].geometry.length == pytest.approx(50)
+    t = scope.table.set_index(["level", "area_id", "item"])["quantity"]
+    for c in ("A", "B"):
+        assert t[("community", c, "pipe:water:110")] == pytest.approx(
+            cut[c].loc["p2", "length_m"])
 
 
 # -- GeoJSON ---------------------------------------------------------------------------------

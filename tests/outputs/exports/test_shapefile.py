@@ -177,3 +177,17 @@ def test_long_text_is_cut_at_a_character_boundary(enriched, tmp_path):
         got = gpd.read_file(tmp_path / codec / "buildings.shp")
         assert got["name"].tolist() == ["楼" * chars] * 4
 
+
+def test_a_geometry_collection_is_written_as_its_polygons(tmp_path):
+    """The crash of issue #11 ("Geometry type of 'Geometry Collection' not supported in
+    shapefiles"): a collection reaching the writer keeps its parts of its highest dimension."""
+    gc = shapely.from_wkt("GEOMETRYCOLLECTION (POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0)), "
+                          "LINESTRING (10 0, 20 0), POINT (30 30))")
+    layer = gpd.GeoDataFrame({"zone_id": ["Z001", "Z002"]},
+                             geometry=[gc, shapely.box(50, 0, 60, 5)], crs="EPSG:4552")
+    written = write_shapefiles({"zones": layer}, tmp_path / "shp")
+    assert [p.name for p in written if p.suffix == ".shp"] == ["zones.shp"]
+    back = gpd.read_file(tmp_path / "shp" / "zones.shp")
+    assert back.geom_type.tolist() == ["Polygon", "Polygon"]
+    assert back.area.tolist() == pytest.approx([100.0, 50.0])
+    assert layer.geometry.iloc[0].geom_type == "GeometryCollection"  # input left as it was
