@@ -17,6 +17,7 @@ import shapely
 from gisplan.analysis.scope import Scope
 from gisplan.analysis.zones import Zones
 from gisplan.inputs.assign import Assignment
+from gisplan.inputs.spatial import keep_family
 from gisplan.inputs.validation import Layers
 from gisplan.outputs.webmap.build import WebMap, build_map
 
@@ -38,12 +39,10 @@ def community_subset(layers: Layers, scope: Scope, zones: Zones, community_id: s
         area = com.union_all()
         hits = layers.pipes.iloc[np.sort(layers.pipes.sindex.query(area,
                                                                   predicate="intersects"))]
-        pieces = shapely.intersection(np.asarray(hits.geometry.array), area)
-        lines = np.array([shapely.line_merge(shapely.union_all(
-            [g for g in shapely.get_parts(p) if shapely.get_dimensions(g) == 1]))
-            if not shapely.is_empty(p) else None for p in pieces], dtype=object)
-        keep = np.array([g is not None and not shapely.is_empty(g) for g in lines], dtype=bool)
-        pipes = hits[keep].set_geometry(gpd.GeoSeries(lines[keep], index=hits.index[keep],
+        pieces = keep_family(shapely.intersection(np.asarray(hits.geometry.array), area),
+                             "lineal")
+        keep = ~shapely.is_empty(pieces)
+        pipes = hits[keep].set_geometry(gpd.GeoSeries(pieces[keep], index=hits.index[keep],
                                                       crs=hits.crs))
     pipes = layers.pipes.iloc[:0].pipe(lambda empty: pd.concat(
         [empty, pipes[[c for c in layers.pipes.columns if c in pipes.columns]]],
