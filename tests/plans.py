@@ -237,3 +237,49 @@ def shp_parts(enriched: dict[str, gpd.GeoDataFrame], layer: str) -> list:
         {"linestring": "line"})
     kinds = list(pd.unique(family))
     return [(layer if len(kinds) == 1 else f"{layer}_{k}", g[family == k]) for k in kinds]
+
+
+#: A programme for the mini plan: Q1 (楼体, track fiscal) in every community, Q2 (室外,
+#: track budget) outdoor works and pipes in A and B.
+MINI_PROGRAMME = {
+    "projects": pd.DataFrame({
+        "project_id": ["Q1", "Q2"], "name": ["楼体改造 building works", "室外配套 outdoor works"],
+        "track": ["fiscal", "budget"], "communities": ["*", "A;B"],
+        "groups": ["building", "outdoor;pipes"], "items": ["", ""],
+        "other_rate": ["", "0.1"], "contingency_rate": ["", "0.05"],
+        "stated_total_cny": ["1000000", "500000"]}),
+    "milestones": pd.DataFrame({
+        "milestone_id": ["M1", "M2", "M3", "M4"],
+        "phase": ["准备 preparation", "许可 permit", "许可 permit", "验收 acceptance"],
+        "name": ["认定 identification", "施工图审查 drawing review", "招投标 tender",
+                 "竣工验收 acceptance"],
+        "track": ["*", "fiscal", "budget", "*"],
+        "start": ["", "", "2020-08-01", ""],
+        "due": ["2020-06-01", "2020-08-20", "2020-09-15", ""],
+        "lead": ["住房和城乡建设局", "住房和城乡建设局", "住房和城乡建设局", "住房和城乡建设局"],
+        "support": ["各街道;财政局", "", "政数局", ""]}),
+    "progress": pd.DataFrame({
+        "date": ["2020-05-20", "2020-08-10"], "milestone_id": ["M1", "M3"],
+        "project_id": ["*", "Q2"], "status": ["done", "started"], "note": ["", ""]}),
+}
+
+PROGRAMME_TOML = """
+[programme]
+projects = "projects.csv"
+milestones = "milestones.csv"
+progress = "progress.csv"
+
+[investment]
+other_rate = 0.2
+contingency_rate = 0.1
+stated_total_cny = 2000000
+"""
+
+
+def write_programme(folder: Path, **frames: pd.DataFrame) -> Path:
+    """Add the mini programme's CSV files (``frames`` replace some) and plan.toml sections."""
+    for name, frame in {**MINI_PROGRAMME, **frames}.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    toml = folder / "plan.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + PROGRAMME_TOML, encoding="utf-8")
+    return folder

@@ -1,0 +1,178 @@
+"""The schedule: every project's milestones, and where each stands on a given day.
+
+:func:`schedule_table` gives one row per (project, milestone whose track is the
+project's or ``*``) with its status as of day D (:func:`milestone_status`):
+
+- ``done`` if a ``done`` progress row (for that project or ``*``) is dated on or
+  before D; ``days_late`` = max(0, done_on - due);
+- else ``overdue`` if due < D; ``days_late`` = D - due;
+- else ``in_progress`` if a ``started`` row is dated on or before D;
+- else ``due_soon`` if due - D <= 14 days;
+- else ``not_started``.
+
+``days_late`` is 0 where not late; a milestone without a due date is never
+overdue nor due soon. :func:`current_phases` names the phase each project is
+in, and :func:`community_phases` colours each community by its projects.
+
+Examples
+--------
+>>> day = pd.Timestamp
+>>> s = milestone_status(due=pd.Series([day("2020-09-01")] * 3),
+...                      started_on=pd.Series([pd.NaT, day("2020-08-01"), pd.NaT]),
+...                      done_on=pd.Series([day("2020-09-03"), pd.NaT, pd.NaT]),
+...                      as_of=day("2020-08-20"))
+>>> s["status"].tolist(), s["days_late"].tolist()
+(['done', 'in_progress', 'due_soon'], [2, 0, 0])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gisplan.inputs.programme import ALL, Programme
+
+STATUSES = ("done", "overdue", "in_progress", "due_soon", "not_started")
+#: Chinese first, for tables and pages.
+STATUS_LABELS = {"done": "已完成 done", "overdue": "逾期 overdue",
+                 "in_progress": "进行中 in progress", "due_soon": "即将到期 due soon",
+                 "not_started": "未开始 not started"}
+DUE_SOON_DAYS = 14
+COMPLETE = "已完成 complete"
+COLUMNS = ["project_id", "milestone_id", "phase", "name", "track", "start", "due", "lead",
+           "support", "status", "started_on", "done_on", "days_late", "as_of"]
+
+
+def milestone_status(*, due: pd.Series, started_on: pd.Series, done_on: pd.Series,
+                     as_of: pd.Timestamp) -> pd.DataFrame:
+    """Status and days late of milestones on day ``as_of`` (the rules of the module).
+
+    ``started_on`` and ``done_on`` are the first such progress dates on or before
+    ``as_of`` (NaT where none); all three Series are aligned.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    done = done_on.notna().to_numpy()
+    has_due = due.notna().to_numpy()
+    overdue = ~done & has_due & (due < as_of).to_numpy()
+    started = ~done & ~overdue & started_on.notna().to_numpy()
+    soon = (~done & ~overdue & ~started & has_due
+            & ((due - as_of).dt.days <= DUE_SOON_DAYS).to_numpy())
+    status = np.select([done, overdue, started, soon],
+                       ["done", "overdue", "in_progress", "due_soon"], "not_started")
+    late_done = (done_on - due).dt.days.fillna(0).clip(lower=0).to_numpy()
+    late_open = (as_of - due).dt.days.fillna(0).to_numpy()
+    days = np.where(done, late_done, np.where(overdue, late_open, 0)).astype(np.int64)
+    return pd.DataFrame({"status": status, "days_late": days}, index=due.index)
+
+
+def _first_dates(progress: pd.DataFrame, pairs: pd.DataFrame, status: str,
+                 as_of: pd.Timestamp) -> pd.Series:
+    """For each (project, milestone) of ``pairs``, the first ``status`` date on or before
+    ``as_of`` (a ``*`` row counts for every project)."""
+    rows = progress[(progress["status"] == status) & (progress["date"] <= as_of)]
+    named = rows[rows["project_id"] != ALL]
+    every = rows[rows["project_id"] == ALL].drop(columns="project_id").merge(
+        pairs[["project_id", "milestone_id"]].drop_duplicates(), on="milestone_id")
+    both = pd.concat([named, every], ignore_index=True)
+    first = both.groupby(["project_id", "milestone_id"])["date"].min()
+    key = pd.MultiIndex.from_frame(pairs[["project_id", "milestone_id"]])
+    return pd.Series(first.reindex(key).to_numpy(), index=pairs.index,
+                     dtype="datetime64[ns]")
+
+
+def schedule_table(programme: Programme, *, as_of: pd.Timestamp | str) -> pd.DataFrame:
+    """One row per (project, milestone of its track or ``*``), with its status on ``as_of``.
+
+    Parameters
+    ----------
+    programme : Programme
+        Checked programme tables (:func:`gisplan.inputs.programme.read_programme`).
+    as_of : Timestamp or str, keyword-only
+        The day D of the status rules.
+
+    Returns
+    -------
+    DataFrame
+        ``COLUMNS``, projects in file order, each project's milestones in file order.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    p = programme.projects[["project_id", "track"]].reset_index(drop=True)
+    m = programme.milestones.reset_index(drop=True).rename(columns={"track": "m_track"})
+    pairs = p.assign(_p=np.arange(len(p))).merge(m.assign(_m=np.arange(len(m))), how="cross")
+    pairs = pairs[(pairs["m_track"] == ALL) | (pairs["m_track"] == pairs["track"])]
+    pairs = pairs.sort_values(["_p", "_m"]).reset_index(drop=True)
+    pairs["track"] = pairs["m_track"]
+    pairs["started_on"] = _first_dates(programme.progress, pairs, "started", as_of)
+    pairs["done_on"] = _first_dates(programme.progress, pairs, "done", as_of)
+    state = milestone_status(due=pairs["due"], started_on=pairs["started_on"],
+                             done_on=pairs["done_on"], as_of=as_of)
+    pairs[["status", "days_late"]] = state
+    pairs["as_of"] = as_of
+    return pairs[COLUMNS]
+
+
+def phase_order(programme: Programme) -> list[str]:
+    """The phases in the order they first appear in ``milestones.csv``."""
+    return list(dict.fromkeys(programme.milestones["phase"]))
+
+
+def current_phases(schedule: pd.DataFrame, phases: list[str]) -> pd.DataFrame:
+    """Each project's current phase: the phase of its most urgent open milestone.
+
+    The most urgent open milestone is the not-done one due first (overdue ones
+    included); a project whose open milestones have no due date takes the
+    first of them in file order; a project with every milestone done is
+    :data:`COMPLETE`.
+
+    Returns
+    -------
+    DataFrame
+        ``project_id``, ``phase``, ``phase_rank`` (place in ``phases``; ``len(phases)``
+        when complete), ``milestone_id`` (the one that sets the phase), ``overdue``
+        and ``done`` (counts) and ``milestones``.
+    """
+    s = schedule.reset_index(drop=True).assign(_order=lambda f: np.arange(len(f)))
+    open_ = s[s["status"] != "done"].sort_values(["due", "_order"], na_position="last",
+                                                 kind="stable")
+    first = open_.groupby("project_id", sort=False).head(1).set_index("project_id")
+    counts = s.groupby("project_id", sort=False)["status"].agg(
+        overdue=lambda x: int((x == "overdue").sum()), done=lambda x: int((x == "done").sum()),
+        milestones="size")
+    out = counts.reset_index()
+    out["phase"] = out["project_id"].map(first["phase"]).astype(object).fillna(COMPLETE)
+    out["milestone_id"] = out["project_id"].map(first["milestone_id"]).astype(object)
+    rank = {ph: i for i, ph in enumerate(phases)}
+    out["phase_rank"] = out["phase"].map(rank).fillna(len(phases)).astype(int)
+    return out[["project_id", "phase", "phase_rank", "milestone_id", "overdue", "done",
+                "milestones"]]
+
+
+def community_phases(projects: pd.DataFrame, phases: pd.DataFrame,
+                     community_ids: pd.Series) -> pd.DataFrame:
+    """Per community: its projects and the least advanced of their current phases.
+
+    Returns
+    -------
+    DataFrame
+        ``community_id``, ``projects`` (ids joined by ``;``, empty when none),
+        ``phase`` (None when no project lists the community) and ``phase_rank``
+        (-1 when none).
+    """
+    ids = community_ids.astype(object).to_numpy()
+    rank = phases.set_index("project_id")["phase_rank"]
+    label = phases.set_index("project_id")["phase"]
+    best = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
+    phase = np.full(len(ids), None, dtype=object)
+    names: list[list[str]] = [[] for _ in ids]
+    for p in projects.itertuples(index=False):  # a few projects
+        mine = np.ones(len(ids), bool) if p.communities is None else np.isin(
+            ids, list(p.communities))
+        r = int(rank.get(p.project_id, -1))
+        better = mine & (r < best)
+        best[better] = r
+        phase[better] = label.get(p.project_id)
+        for i in np.flatnonzero(mine):
+            names[i].append(str(p.project_id))
+    return pd.DataFrame({"community_id": ids, "projects": [";".join(n) for n in names],
+                         "phase": phase,
+                         "phase_rank": np.where(phase == None, -1, best)})  # noqa: E711
