@@ -36,6 +36,24 @@ max_gap_m = 50
 [scope]
 storey_height_m = 2.9
 pitched_roof_factor = 1.15
+
+# Section 六: three projects, about 1.8亿元 in all; 建安工程费用 about 14000万元; the
+# projects' 前期费用 together 3300万元, of which 基本预备费 about 1500万元. The other costs
+# (工程建设其他费用) are therefore 3300 - 1500 = 1800万元, and the rates below follow from the
+# stated parts: other = 1800 / 14000, contingency = 1500 / (14000 + 1800). The parts add up
+# to 17300万元, not 18000万元: the investment table shows that 700万元.
+[programme]
+projects   = "projects.csv"
+milestones = "milestones.csv"
+progress   = "progress.csv"
+
+[investment]
+other_rate = 0.128571
+contingency_rate = 0.094937
+stated_total_cny = 180_000_000
+stated_construction_cny = 140_000_000
+stated_other_cny = 18_000_000
+stated_contingency_cny = 15_000_000
 """
 #: The headline figures the plan states (section 三（一）).
 STATED = [

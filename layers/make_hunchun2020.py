@@ -27,6 +27,7 @@ from shapely.geometry import MultiPolygon, Point, box
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _hunchun_geometry as hg
 import _hunchun_io as hio
+import _hunchun_programme as hprog
 
 HERE = Path(__file__).resolve().parent
 CATALOGUE = HERE.parent / "gisplan" / "plan" / "data" / "work_items.csv"
@@ -411,6 +412,7 @@ def main(argv=None) -> None:
         [(k, hio.fmt(v), t) for k, v, t in hio.STATED]
         + [(r["code"], hio.fmt(r["qty"]), r["source_text"]) for r in cat],
     )
+    hprog.write_programme(out, comms)
     hio.check(out, cat, TOTALS)
 
 
