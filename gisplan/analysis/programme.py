@@ -27,16 +27,21 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from gisplan.analysis.investment import (
+    claim_costs,
+    investment_table,
+    unallocated_summary,
+)
+from gisplan.analysis.scope import Scope
+from gisplan.inputs.assign import UNASSIGNED
 from gisplan.inputs.programme import ALL, Programme
 
 STATUSES = ("done", "overdue", "in_progress", "due_soon", "not_started")
-#: Chinese first, for tables and pages.
-STATUS_LABELS = {"done": "已完成 done", "overdue": "逾期 overdue",
-                 "in_progress": "进行中 in progress", "due_soon": "即将到期 due soon",
-                 "not_started": "未开始 not started"}
 DUE_SOON_DAYS = 14
 COMPLETE = "已完成 complete"
 COLUMNS = ["project_id", "milestone_id", "phase", "name", "track", "start", "due", "lead",
@@ -176,3 +181,98 @@ def community_phases(projects: pd.DataFrame, phases: pd.DataFrame,
     return pd.DataFrame({"community_id": ids, "projects": [";".join(n) for n in names],
                          "phase": phase,
                          "phase_rank": np.where(phase == None, -1, best)})  # noqa: E711
+
+
+@dataclass(frozen=True)
+class ProgrammeResult:
+    """Everything :func:`compute_programme` computes for one day.
+
+    Attributes
+    ----------
+    programme : Programme
+        The checked tables.
+    as_of : Timestamp
+        The day of the statuses.
+    investment : DataFrame
+        :func:`gisplan.analysis.investment.investment_table`.
+    claims : DataFrame
+        Every claimable cost with its project (:func:`~gisplan.analysis.investment.claim_costs`).
+    unallocated : DataFrame
+        Where the unallocated cost comes from
+        (:func:`~gisplan.analysis.investment.unallocated_summary`).
+    schedule : DataFrame
+        :func:`schedule_table`.
+    phases : DataFrame
+        :func:`current_phases`, in project order.
+    communities : DataFrame
+        :func:`community_phases`.
+    warnings : list of str
+        What a planner should know (cost no project claims).
+    """
+
+    programme: Programme
+    as_of: pd.Timestamp
+    investment: pd.DataFrame
+    claims: pd.DataFrame
+    unallocated: pd.DataFrame
+    schedule: pd.DataFrame
+    phases: pd.DataFrame
+    communities: pd.DataFrame
+    warnings: list[str]
+
+    @property
+    def overdue(self) -> pd.DataFrame:
+        """The overdue rows of the schedule, latest first."""
+        s = self.schedule
+        return s[s["status"] == "overdue"].sort_values(
+            ["days_late", "project_id"], ascending=[False, True], kind="stable")
+
+
+def _warnings(unallocated: pd.DataFrame) -> list[str]:
+    total = float(unallocated["cost_cny"].sum())
+    if total <= 0:
+        return []
+    outside = float(unallocated.loc[unallocated["source"] == UNASSIGNED, "cost_cny"].sum())
+    inside = unallocated[unallocated["source"] != UNASSIGNED]
+    text = (f"未归入项目 programme: {total / 1e4:,.1f} 万元工程费不属于任何项目 of scope cost is "
+            f"in no project (unallocated): 社区外 {outside / 1e4:,.1f} 万元 outside every "
+            "community")
+    if len(inside):
+        items = ", ".join(f"{i} {c / 1e4:,.1f}" for i, c in
+                          zip(inside["item"].head(5), inside["cost_cny"].head(5), strict=True))
+        text += (f"; 社区内无项目认领 {inside['cost_cny'].sum() / 1e4:,.1f} 万元 of community work "
+                 f"no project claims ({items}{' ...' if len(inside) > 5 else ''})")
+    return [text]
+
+
+def compute_programme(scope: Scope, programme: Programme, communities: pd.DataFrame, *,
+                      as_of: pd.Timestamp | str) -> ProgrammeResult:
+    """Investment per project, the schedule on ``as_of`` and every project's phase.
+
+    Parameters
+    ----------
+    scope : Scope
+        The plan's computed scope.
+    programme : Programme
+        Its checked programme tables.
+    communities : DataFrame
+        The communities layer (``community_id``).
+    as_of : Timestamp or str, keyword-only
+        The day D of the status rules.
+
+    Raises
+    ------
+    ValidationError
+        Two projects claim the same (community, item) cost.
+    """
+    claims = claim_costs(scope.table, programme.projects)
+    schedule = schedule_table(programme, as_of=as_of)
+    phases = current_phases(schedule, phase_order(programme))
+    unallocated = unallocated_summary(claims)
+    return ProgrammeResult(
+        programme=programme, as_of=pd.Timestamp(as_of).normalize(),
+        investment=investment_table(scope.table, programme.projects,
+                                    investment=programme.investment, claims=claims),
+        claims=claims, unallocated=unallocated, schedule=schedule, phases=phases,
+        communities=community_phases(programme.projects, phases, communities["community_id"]),
+        warnings=_warnings(unallocated))

@@ -178,28 +178,37 @@ def cmd_zones(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.analysis.scope import compute_scope
     from gisplan.analysis.zones import detect_zones
+    from gisplan.cli import programme as prog
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
     from gisplan.outputs.workbook import write_scope_tables
 
     _check_max_gap_flag(args.max_gap_m)
+    as_of = prog.as_of_day(args.as_of)
     n = 7
     check_out_path(args.out, _inputs(args))
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
+        programme = None if layers.plan.programme is None else prog.read_step(layers)
     check_out_path(args.out, [s.path for s in layers.plan.layers.values()])
     _print_warnings(layers)
     with progress(2, n, "连片片区 zones"):
         zones = detect_zones(layers, max_gap_m=args.max_gap_m)
     with progress(3, n, "工程量 scope"):
         scope = compute_scope(layers, zones=zones.membership)
+        result = (None if programme is None
+                  else prog.compute_step(layers, scope, programme, as_of))
+    if result is not None:
+        prog.print_warnings(result)
     with staged(args.out, _inputs(args)) as stage:
         with progress(4, n, "表格 tables"):
             written = (write_scope_tables(scope, stage, communities=layers.communities)
                        + write_zone_files(zones, scope, stage))
+            if result is not None:
+                written += prog.write_step(layers, result, stage)
             written.append(write_report(scope, stage, plan_name=layers.plan.name,
-                                        communities=layers.communities))
+                                        communities=layers.communities, programme=result))
         with progress(5, n, "地图 map"):
             written += _write_map(layers, scope, zones, stage)
         with progress(6, n, "导出 exports"):
@@ -213,6 +222,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             written.append(stage / "packages")
     _report_written(args.out, written)
     print(summary(scope, zones))
+    if result is not None:
+        print(prog.summary(result))
     return 0
 
 

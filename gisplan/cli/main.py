@@ -25,6 +25,8 @@ log = logging.getLogger("gisplan")
 
 
 def _parser() -> argparse.ArgumentParser:
+    from gisplan.cli.programme import add_as_of
+
     p = argparse.ArgumentParser(prog="gisplan", description=(
         "GIS planning for old residential community renovation (城镇老旧小区改造)."))
     p.add_argument("--version", action="version", version=f"gisplan {__version__}")
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     c = plan_command("run", "the whole job: validate, scope, zones and their files", out=True)
     _max_gap_option(c)
     _shp_encoding_option(c)
+    add_as_of(c)  # used when the plan has [programme]
     _export_parsers(sub, plan_command)
     _map_parser(sub, plan_command)
     c = plan_command("partition", "write the plan as Hilbert-partitioned GeoParquet for "
@@ -71,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
 #: Modules of further commands, each with ``add_parser(sub, plan_command)`` and ``COMMANDS``
 #: (name -> function of the parsed arguments returning the exit code).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("gisplan.cli.programme",)
 
 
 def _command_modules() -> list:

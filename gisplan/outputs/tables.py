@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from gisplan.plan.catalogue import labels
+
+if TYPE_CHECKING:
+    from gisplan.analysis.programme import ProgrammeResult
 
 #: Characters that make Excel, WPS or LibreOffice read a cell as a formula (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -168,3 +172,20 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "
             ws.write(len(rows) + 2, 0, notes[name])
     book.close()
     return path
+
+
+def _iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its date columns as ``YYYY-MM-DD`` text (empty where missing)."""
+    dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    return frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d").astype(object)
+                           .where(frame[c].notna(), None) for c in dates})
+
+
+def write_programme_tables(result: ProgrammeResult, folder: Path) -> list[Path]:
+    """Write ``investment.csv`` (one row per project, ``unallocated`` and ``all``; yuan to
+    the fen) and ``schedule.csv`` (one row per project and milestone, dates ``YYYY-MM-DD``)."""
+    inv = result.investment
+    money = {c: 2 for c in inv.columns if c.endswith("_cny")}
+    inv = inv.round({**money, "relative_difference": 6})
+    return [write_csv(inv, folder / "investment.csv"),
+            write_csv(_iso_dates(result.schedule), folder / "schedule.csv")]

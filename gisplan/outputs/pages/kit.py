@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import json
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,15 @@ def number(x: object, digits: int = 2) -> str:
         return ""
     v = float(x)  # type: ignore[arg-type]
     return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.{digits}f}"
+
+
+def text_width(text: str, size: float = 12) -> float:
+    """Rough width of ``text`` in pixels at font ``size``: wide (CJK) characters are a full em.
+
+    >>> round(text_width("ab社区", 10), 1)
+    31.2
+    """
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.56 for c in text)
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[tuple[str, str]]], *,

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import html
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,8 +30,10 @@ import pandas as pd
 
 from gisplan import __version__
 from gisplan.analysis.headline import HEADLINE, headline, reconciliation
+from gisplan.analysis.programme import ProgrammeResult
 from gisplan.analysis.scope import Scope, level_figures
-from gisplan.outputs.pages.kit import PAGE_CSS, number
+from gisplan.outputs.pages.kit import PAGE_CSS, number, text_width
+from gisplan.outputs.pages.programme import summary_html as _programme_html
 from gisplan.outputs.pages.svg_map import svg_map
 from gisplan.plan.catalogue import load_funding_sources
 
@@ -56,11 +57,6 @@ def _wan(v: float) -> str:
     return f"{v / 1e4:,.1f}"
 
 
-def _text_width(text: str, size: float = 12) -> float:
-    """Rough width of ``text`` in pixels: wide (CJK) characters are a full em."""
-    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.56 for c in text)
-
-
 def _svg(width: float, height: float, title: str, body: list[str]) -> str:
     t = html.escape(title)
     return (f'<svg class="gp-chart" width="{width:.0f}" height="{height:.0f}" '
@@ -80,9 +76,9 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, uni
     """
     vals = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
     top = max(vals.max(initial=0.0), 0.0) or 1.0
-    left = max([_text_width(str(s)) for s in labels] + [40]) + 10
+    left = max([text_width(str(s)) for s in labels] + [40]) + 10
     texts = [f"{fmt(v)} {unit}" + (f" {notes[i]}" if notes else "") for i, v in enumerate(vals)]
-    right = max([_text_width(s) for s in texts] + [40]) + 10
+    right = max([text_width(s) for s in texts] + [40]) + 10
     e = html.escape
     body = []
     for i, (label, v, text) in enumerate(zip(labels, vals, texts, strict=True)):
@@ -110,15 +106,15 @@ def stacked_bar_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequenc
         len(series), len(labels)), nan=0.0).clip(min=0)
     totals = vals.sum(axis=0)
     top = totals.max(initial=0.0) or 1.0
-    left = max([_text_width(str(s)) for s in labels] + [40]) + 10
+    left = max([text_width(str(s)) for s in labels] + [40]) + 10
     texts = [f"{fmt(t)} {unit}" for t in totals]
-    right = max([_text_width(s) for s in texts] + [40]) + 10
+    right = max([text_width(s) for s in texts] + [40]) + 10
     e = html.escape
     body, x = [], left
     for name, _, color in series:  # legend
         body.append(f'<rect x="{x:.1f}" y="24" width="12" height="12" fill="{e(color)}"/>'
                     f'<text x="{x + 16:.1f}" y="34">{e(name)}</text>')
-        x += _text_width(name) + 34
+        x += text_width(name) + 34
     for i, label in enumerate(labels):
         y = 46 + i * (bar_height + 6)
         mid = y + bar_height / 2 + 4
@@ -281,8 +277,11 @@ def _reconciliation_html(scope: Scope) -> str:
 
 
 def report_html(scope: Scope, *, plan_name: str | None = None,
-                communities: gpd.GeoDataFrame | None = None) -> str:
-    """The summary page as one offline HTML document (no script, inline SVG charts)."""
+                communities: gpd.GeoDataFrame | None = None,
+                programme: ProgrammeResult | None = None) -> str:
+    """The summary page as one offline HTML document (no script, inline SVG charts).
+
+    With ``programme`` it also shows the investment per project and the overdue count."""
     e = html.escape
     city = scope.table[scope.table["level"] == "city"]
     name = plan_name or (str(city["area_name"].iloc[0]) if len(city) else "")
@@ -329,6 +328,7 @@ unit prices (editable assumptions, plan.toml [prices]); 1 万元 = CNY 10,000.</
 <h2>费用构成 where the money goes</h2>
 {"".join(f'<div class="gp-chart-box">{c}</div>' for c in charts)}
 {_map_html(scope, communities)}
+{_programme_html(programme)}
 <h2>各街道 by street</h2>
 {_street_table(scope)}
 <h2>各社区 by community</h2>
@@ -346,10 +346,13 @@ def _wan_v(v: float) -> str:
 
 
 def write_report(scope: Scope, folder: Path, *, plan_name: str | None = None,
-                 communities: gpd.GeoDataFrame | None = None) -> Path:
+                 communities: gpd.GeoDataFrame | None = None,
+                 programme: ProgrammeResult | None = None) -> Path:
     """Write ``report.html`` into ``folder``; return its path. With ``communities``
-    the page has a map of them and their streets and types in its table."""
+    the page has a map of them and their streets and types in its table; with
+    ``programme`` the investment per project and the overdue count."""
     path = Path(folder) / "report.html"
-    path.write_text(report_html(scope, plan_name=plan_name, communities=communities),
+    path.write_text(report_html(scope, plan_name=plan_name, communities=communities,
+                                programme=programme),
                     encoding="utf-8")
     return path
