@@ -99,11 +99,14 @@ def allocate_by_factors(table: pd.DataFrame, *, weights: Mapping[str, float],
     return out
 
 
-def reconcile(table: pd.DataFrame, stated: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+def reconcile(table: pd.DataFrame, stated: pd.DataFrame, catalogue: pd.DataFrame, *,
+              obtained: pd.Series | None = None) -> pd.DataFrame:
     """Stated plan totals against computed city totals, item by item.
 
     ``derived_geometry`` is what geometry alone gives for the item (before
-    surveyed figures replaced it), so a reviewer sees both.
+    surveyed figures replaced it), so a reviewer sees both. ``obtained`` (by
+    item, see :mod:`gisplan.analysis.provenance`) says how each computed figure
+    came about.
     """
     city = table[table["level"] == "city"].set_index("item")
     st = stated.groupby("item", sort=False)["quantity"].sum()
@@ -121,6 +124,8 @@ def reconcile(table: pd.DataFrame, stated: pd.DataFrame, catalogue: pd.DataFrame
     geo = city["quantity_derived"] + city["derived_overridden"]
     out["derived_geometry"] = out["item"].map(geo.where(geo != 0))
     out["source"] = out["item"].map(city["source"].astype(object))
+    if obtained is not None:
+        out["obtained"] = out["item"].map(obtained)
     if "source_text" in stated:
         out["source_text"] = out["item"].map(
             stated.drop_duplicates("item").set_index("item")["source_text"])

@@ -28,6 +28,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from gisplan.analysis.costing import allocate_by_factors, funding_table, reconcile, scenario_table
+from gisplan.analysis.provenance import feature_kinds, obtained_by
 from gisplan.analysis.quantities import community_quantities
 from gisplan.inputs.assign import UNASSIGNED, Assignment, assign_to_areas
 from gisplan.inputs.grouping import as_frame, sum_by, text_column
@@ -225,11 +226,12 @@ def compute_scope(layers: Layers, *, zones: pd.Series | None = None) -> Scope:
 
 
 def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | None = None,
-                     assignment: Assignment) -> Scope:
+                     assignment: Assignment, kinds: pd.DataFrame | None = None) -> Scope:
     """Roll-up, pricing, funding and reconciliation of finished community facts.
 
     Reads only the plan, catalogue, communities and stated table of ``layers``
-    (feature layers may be empty, as in the dask engine).
+    (feature layers may be empty, as in the dask engine, which then gives the
+    summed :func:`~gisplan.analysis.provenance.feature_kinds` as ``kinds``).
     """
     table = roll_up(facts, layers.communities, city_name=layers.plan.name,
                     catalogue=layers.catalogue, zones=zones)
@@ -247,7 +249,9 @@ def scope_from_facts(facts: pd.DataFrame, layers: Layers, *, zones: pd.Series | 
     table = table[TABLE_COLUMNS + (["zone_id"] if zones is not None else [])]
     reconciliation = None
     if layers.stated is not None:
-        reconciliation = reconcile(table, layers.stated, layers.catalogue)
+        kinds = feature_kinds(layers, assignment) if kinds is None else kinds
+        reconciliation = reconcile(table, layers.stated, layers.catalogue, obtained=obtained_by(
+            table, layers.catalogue, kinds)["obtained"])
     return Scope(
         table=table,
         reconciliation=reconciliation,

@@ -403,6 +403,7 @@ def cmd_partition(args: argparse.Namespace) -> int:
 def summary(scope, zones) -> str:
     """A few lines for the terminal: headline figures, cost, zones (figures as in report.html)."""
     from gisplan.analysis.headline import headline, reconciliation
+    from gisplan.analysis.provenance import count_obtained
 
     h = headline(scope)
     lines = [
@@ -415,6 +416,8 @@ def summary(scope, zones) -> str:
     r = reconciliation(scope)
     if r is not None:
         off = r[~r["matches"]]
+        ways = ("" if "obtained" not in r else " (" + ", ".join(
+            f"{k} {n}" for k, n in count_obtained(r.loc[r["matches"], "obtained"]).items()) + ")")
         lines.append(f"核对 reconciliation: {len(r) - len(off)} of {len(r)} stated figures match"
-                     + (f"; differ: {', '.join(off['item'])}" if len(off) else ""))
+                     + ways + (f"; differ: {', '.join(off['item'])}" if len(off) else ""))
     return "\n".join(lines)

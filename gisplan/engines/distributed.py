@@ -39,6 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gisplan.analysis.provenance import add_kinds, feature_kinds
 from gisplan.analysis.quantities import PARTIAL_COLUMNS, finish_facts, partial_facts
 from gisplan.analysis.quantities import sum_facts as _sum_facts
 from gisplan.analysis.scope import Scope, scope_from_facts
@@ -127,8 +128,17 @@ def _combine(*parts: pd.DataFrame) -> pd.DataFrame:
 def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
     """Validate, assign and sum one partition.
 
-    Returns ``(facts, (rows, problems, matched_targets), id_buckets)``.
+    Returns ``(facts, (rows, problems, matched_targets), id_buckets, kinds)``, ``kinds``
+    being :func:`~gisplan.analysis.provenance.feature_kinds` of the partition.
     """
+    facts, info, buckets, part, assignment = _partition_facts(raw, layer, ctx)
+    kinds = add_kinds() if part is None else feature_kinds(part, assignment)
+    return facts, info, buckets, kinds
+
+
+def _partition_facts(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
+    """:func:`_check_partition` but the kinds, with the partition's layers and assignment
+    (None where it has errors)."""
     plan, report = ctx.plan, Report()
     rows = len(raw)
     mapping = plan.fields.get(layer, {})
@@ -136,7 +146,7 @@ def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
     buckets = [pd.Series(dtype=object)] * ctx.buckets
     raw = rename_columns(raw, layer, mapping, report)
     if raw is None:
-        return _no_facts(), (rows, report.problems, []), buckets
+        return _no_facts(), (rows, report.problems, []), buckets, None, None
     raw = raw.reset_index(drop=True)
     typed = check_columns(raw, layer, file_names=mapping, report=report)
     if id_col in typed:
@@ -146,7 +156,7 @@ def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
     gdf = check_geometry(gpd.GeoDataFrame(typed, geometry=raw.geometry.name, crs=raw.crs),
                           layer, plan, repair=ctx.repair, report=report)
     if any(p.severity == "error" and p.check != "duplicate_id" for p in report.problems):
-        return _no_facts(), (rows, report.problems, []), buckets
+        return _no_facts(), (rows, report.problems, []), buckets, None, None
     geo, split, homes = cross_check({"communities": ctx.communities, layer: gdf}, plan,
                                     ctx.catalogue, report)
     report.problems[:] = [p for p in report.problems if p.check != "overlapping_communities"]
@@ -156,16 +166,16 @@ def _check_partition(raw: gpd.GeoDataFrame, layer: str, ctx: _Context) -> tuple:
                             & ctx.declared["target_id"].isin(gdf["building_id"])]
     info = (rows, report.problems, decl["target_id"].unique().tolist())
     if any(p.severity == "error" for p in report.problems):
-        return _no_facts(), info, buckets
+        return _no_facts(), info, buckets, None, None
     frames = {name: _empty_layer(name, plan.crs) for name in LAYER_NAMES}
     frames.update({layer: gdf, "communities": ctx.communities})
     part = Layers(plan=plan, catalogue=ctx.catalogue, **frames,
                   geo_community=geo if geo is not None else pd.Series(dtype=object),
                   declared=decl, stated=None, report=report, pipe_split=split,
                   point_homes=homes)
-    facts = partial_facts(assign_to_areas(part), ctx.catalogue, settings=plan.scope,
-                          declared=decl)
-    return _sum_facts(facts), info, buckets
+    assignment = assign_to_areas(part)
+    facts = partial_facts(assignment, ctx.catalogue, settings=plan.scope, declared=decl)
+    return _sum_facts(facts), info, buckets, part, assignment
 
 
 def _duplicates(layer: str, field: str, *buckets: pd.Series) -> list[Problem]:
@@ -208,10 +218,10 @@ def _fused(outputs: object) -> object:
         return Delayed(whole.key, dict(optimize(whole.__dask_graph__(), [whole.key])))
 
 
-def _tree_sum(items: list) -> object:
+def _tree_sum(items: list, add=_combine) -> object:
     import dask
 
-    combine = dask.delayed(_combine, pure=True)
+    combine = dask.delayed(add, pure=True)
     while len(items) > 1:
         items = [combine(*items[i:i + FAN_IN]) for i in range(0, len(items), FAN_IN)]
     return items[0]
@@ -332,16 +342,17 @@ def run_scope_dask(plan: Plan | str | Path, *, client=None, scheduler: str | Non
                            max(len(p) for p in parts.values())))
     ctx = client.scatter(_Context(plan, catalogue, communities, declared, repair, n_buckets),
                          broadcast=True)
-    check = dask.delayed(_check_partition, pure=True, nout=3)
+    check = dask.delayed(_check_partition, pure=True, nout=4)
     tasks = {name: [check(p, name, ctx) for p in ps] for name, ps in parts.items()}
     facts = _tree_sum([t[0] for ts in tasks.values() for t in ts])
+    kinds = _tree_sum([t[3] for ts in tasks.values() for t in ts], add_kinds)
     infos = {name: [t[1] for t in ts] for name, ts in tasks.items()}
     dups = [dask.delayed(_duplicates, pure=True)(
         name, file_column(plan, name, SCHEMAS[name].id), *[t[2][b] for t in ts])
         for name, ts in tasks.items() for b in range(n_buckets)]
     # Fuse each partition's read into its task: the raw partition never travels.
     t1 = time.perf_counter()
-    future = client.compute(_fused([facts, infos, dups]), optimize_graph=False)
+    future = client.compute(_fused([facts, infos, dups, kinds]), optimize_graph=False)
     frames = {name: empty_layer(name, plan.crs) for name in LAYER_NAMES}
     frames.update({k: v for k, v in small.items() if v is not None})
     layers = Layers(plan=plan, catalogue=catalogue, **frames,
@@ -349,7 +360,7 @@ def run_scope_dask(plan: Plan | str | Path, *, client=None, scheduler: str | Non
                     report=report)
     # Without a household threshold zones need no buildings: find them meanwhile.
     zones = _zones(layers, None, max_gap_m) if plan.zones.min_households == 0 else None
-    facts, infos, dups = future.result()
+    facts, infos, dups, kinds = future.result()
     t2 = time.perf_counter()
 
     matched: set = set()
@@ -381,7 +392,7 @@ def run_scope_dask(plan: Plan | str | Path, *, client=None, scheduler: str | Non
     if zones is None:
         zones = _zones(layers, facts, max_gap_m)
     scope = scope_from_facts(facts, layers, zones=zones.membership,
-                             assignment=_empty_assignment(plan.crs))
+                             assignment=_empty_assignment(plan.crs), kinds=kinds)
     return DaskScope(scope=scope, zones=zones, layers=layers,
                      partitions={name: len(p) for name, p in parts.items()},
                      seconds={"driver_before": t1 - t0, "cluster": t2 - t1,

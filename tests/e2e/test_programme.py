@@ -85,7 +85,8 @@ BAD = [
     (_bad("projects", "communities", 1, "A;Z"),
      "projects (projects.csv) [line 3] field 'communities': community 'Z'"),
     (_bad("projects", "contingency_rate", 1, "1"), "field 'contingency_rate': '1' is not a rate"),
-    (_bad("milestones", "due", 2, "2020-09-31"), "[line 4] field 'due': '2020-09-31' is not a date"),
+    (_bad("milestones", "due", 2, "2020-09-31"),
+     "[line 4] field 'due': '2020-09-31' is not a date"),
     (_bad("progress", "status", 0, "half-done"), "[line 2] field 'status': status 'half-done'"),
     (_bad("progress", "milestone_id", 1, "M8"), "milestone 'M8' is not in milestones.csv"),
     (_bad("projects", "items", 1, "roof_flat_waterproof"),  # Q1 claims the building group

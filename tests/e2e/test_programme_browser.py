@@ -28,7 +28,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_programme_page_opens_offline_with_map_and_charts(browser: Browser, site) -> None:
+def test_programme_page_opens_offline_with_map_and_charts(browser: Browser, site) -> None:  # noqa: F811
     page, watch = _open(browser, (site / "programme.html").as_uri())
     try:
         assert page.locator("svg.gp-gantt-svg").count() == 3

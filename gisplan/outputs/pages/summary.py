@@ -31,6 +31,7 @@ import pandas as pd
 from gisplan import __version__
 from gisplan.analysis.headline import HEADLINE, headline, reconciliation
 from gisplan.analysis.programme import ProgrammeResult
+from gisplan.analysis.provenance import count_obtained, obtained_label
 from gisplan.analysis.scope import Scope, level_figures
 from gisplan.outputs.pages.kit import PAGE_CSS, number, text_width
 from gisplan.outputs.pages.programme import summary_html as _programme_html
@@ -258,6 +259,14 @@ def _reconciliation_html(scope: Scope) -> str:
                if off.empty else
                f'<p class="bad">{len(off)} / {len(r)} 项不一致 stated figures differ: '
                f'{html.escape(", ".join(map(str, off["item"])))}</p>')
+    if "obtained" in r:
+        ways = "; ".join(f"{n} {obtained_label(k)}" for k, n in
+                         count_obtained(r.loc[r["matches"], "obtained"]).items())
+        verdict += (f'<p class="gp-note" data-obtained="1">一致的数字如何取得 how the matching '
+                    f"figures were obtained: {html.escape(ways)}. 只有几何量测的数字检验图层与"
+                    "规划是否相符，计数、属性和申报数是输入的回显 only figures measured from "
+                    "geometry test the layers against the plan; counted, attribute and "
+                    "declared figures echo what was put in.</p>")
     rows = []
     for x in r.itertuples(index=False):
         rel = ("0.00%" if x.matches else "" if pd.isna(x.relative_difference)
@@ -268,10 +277,11 @@ def _reconciliation_html(scope: Scope) -> str:
                  _cell(number(x.computed), "num"),
                  _cell("0" if x.matches else f"{x.difference:+,.2f}", "num"),
                  _cell(rel, "num"),
+                 _cell(obtained_label(getattr(x, "obtained", ""))),
                  _cell("" if pd.isna(text) else text)]
         rows.append(f'<tr class="{"" if x.matches else "off"}">{"".join(cells)}</tr>')
     head = ["项目 item", "代码 code", "单位 unit", "规划数 stated", "计算数 computed",
-            "差值 difference", "相对差 relative", "规划原文 source text"]
+            "差值 difference", "相对差 relative", "取得方式 how obtained", "规划原文 source text"]
     return (verdict + "<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
             + "</tr></thead><tbody>" + "\n".join(rows) + "</tbody></table>")
 

@@ -134,6 +134,10 @@ def test_reconciliation_highlights_differences(mini) -> None:
     off = [cells for cls, cells in rows if cls == "off"]
     assert len(off) == 1 and ">buildings<" in off[0] and "-1.00" in off[0]
     assert "1 / 2 项不一致 stated figures differ: buildings" in page
+    # each figure says how it was obtained; the verdict counts the matching ones
+    assert [r["obtained"] for _, r in r.iterrows()] == ["attribute", "counted"]
+    assert ">要素计数 counted features<" in off[0]  # buildings are counted
+    assert "how the matching figures were obtained: 1 属性求和 attribute sums." in page
 
 
 def test_every_value_is_escaped_and_nothing_loads(mini) -> None:
