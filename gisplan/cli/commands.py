@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from gisplan.errors import GisplanError
-from gisplan.inputs.validation import Layers, load_layers, validate_plan
+from gisplan.errors import GisplanError, ValidationError
+from gisplan.inputs.validation import Layers, load_layers
 from gisplan.outputs.staging import check_out_path, staged_output
 
 #: What the running command is doing, for the one-line report of an unexpected failure.
@@ -110,7 +110,14 @@ def _load(args: argparse.Namespace) -> Layers:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    report = validate_plan(args.plan_dir, engine=args.engine, repair=args.repair)
+    from gisplan.inputs.programme import programme_problems
+
+    try:
+        layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
+        report = layers.report
+        report.problems += programme_problems(layers)
+    except ValidationError as exc:
+        report = exc.report
     if args.format == "json":
         print(report.to_json())
     else:

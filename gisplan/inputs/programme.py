@@ -318,3 +318,15 @@ def read_programme(layers: Layers) -> Programme:
         raise ValidationError(report)
     return Programme(projects=projects, milestones=milestones, progress=progress,
                      investment=layers.plan.investment)
+
+
+def programme_problems(layers: Layers) -> list:
+    """The problems of the plan's programme tables (none without ``[programme]``), for
+    ``gisplan validate``; overlapping claims need the scope and are found by ``programme``."""
+    if layers.plan.programme is None:
+        return []
+    try:
+        read_programme(layers)
+    except ValidationError as exc:
+        return exc.report.problems
+    return []

@@ -157,3 +157,14 @@ def test_hunchun_programme_shows_the_plans_own_gap(tmp_path, capsys):
     assert "38.8 万元工程费不属于任何项目" in err
     page = (out / "programme.html").read_text(encoding="utf-8")
     assert 'data-gap="7000000.0"' in page and "相差 gap 700.0 万元" in page
+
+
+def test_validate_lists_the_programme_problems_too(tmp_path, capsys):
+    frames = {**_bad("progress", "status", 0, "half-done"), **_bad("projects", "other_rate", 0,
+                                                                     "-1")}
+    plan = write_programme(write_plan(tmp_path / "mini"), **frames)
+    assert main(["validate", str(plan)]) == 1
+    out = capsys.readouterr().out
+    assert "status 'half-done'" in out and "field 'other_rate': '-1'" in out
+    assert "FAILED: 2 errors" in out
+    assert main(["validate", str(write_programme(write_plan(tmp_path / "ok")))]) == 0
