@@ -44,6 +44,7 @@ from gisplan.inputs.programme import ALL, Programme
 STATUSES = ("done", "overdue", "in_progress", "due_soon", "not_started")
 DUE_SOON_DAYS = 14
 COMPLETE = "已完成 complete"
+NO_MILESTONES = "无事项 no milestones"
 COLUMNS = ["project_id", "milestone_id", "phase", "name", "track", "start", "due", "lead",
            "support", "status", "started_on", "done_on", "days_late", "as_of"]
 
@@ -121,13 +122,16 @@ def phase_order(programme: Programme) -> list[str]:
     return list(dict.fromkeys(programme.milestones["phase"]))
 
 
-def current_phases(schedule: pd.DataFrame, phases: list[str]) -> pd.DataFrame:
+def current_phases(schedule: pd.DataFrame, phases: list[str], *,
+                   projects: pd.Series | None = None) -> pd.DataFrame:
     """Each project's current phase: the phase of its most urgent open milestone.
 
     The most urgent open milestone is the not-done one due first (overdue ones
     included); a project whose open milestones have no due date takes the
     first of them in file order; a project with every milestone done is
-    :data:`COMPLETE`.
+    :data:`COMPLETE`. A project of ``projects`` without milestones is
+    :data:`NO_MILESTONES`, ranked after complete so that it never sets a
+    community's least advanced phase.
 
     Returns
     -------
@@ -148,8 +152,16 @@ def current_phases(schedule: pd.DataFrame, phases: list[str]) -> pd.DataFrame:
     out["milestone_id"] = out["project_id"].map(first["milestone_id"]).astype(object)
     rank = {ph: i for i, ph in enumerate(phases)}
     out["phase_rank"] = out["phase"].map(rank).fillna(len(phases)).astype(int)
-    return out[["project_id", "phase", "phase_rank", "milestone_id", "overdue", "done",
-                "milestones"]]
+    out = out[["project_id", "phase", "phase_rank", "milestone_id", "overdue", "done",
+               "milestones"]]
+    if projects is not None:
+        none = pd.DataFrame({"project_id": projects[~projects.isin(out["project_id"])],
+                             "phase": NO_MILESTONES, "phase_rank": len(phases) + 1,
+                             "milestone_id": None, "overdue": 0, "done": 0, "milestones": 0})
+        order = {pid: i for i, pid in enumerate(projects)}
+        out = pd.concat([out, none], ignore_index=True).sort_values(
+            "project_id", key=lambda x: x.map(order), kind="stable").reset_index(drop=True)
+    return out
 
 
 def community_phases(projects: pd.DataFrame, phases: pd.DataFrame,
@@ -267,7 +279,8 @@ def compute_programme(scope: Scope, programme: Programme, communities: pd.DataFr
     """
     claims = claim_costs(scope.table, programme.projects)
     schedule = schedule_table(programme, as_of=as_of)
-    phases = current_phases(schedule, phase_order(programme))
+    phases = current_phases(schedule, phase_order(programme),
+                            projects=programme.projects["project_id"])
     unallocated = unallocated_summary(claims)
     return ProgrammeResult(
         programme=programme, as_of=pd.Timestamp(as_of).normalize(),

@@ -58,13 +58,16 @@ def read_step(layers: Layers):
 
 
 def compute_step(layers: Layers, scope, programme, as_of: pd.Timestamp):
-    """Investment, schedule and phases; their warnings on stderr."""
+    """Investment, schedule and phases (:func:`gisplan.analysis.programme.compute_programme`)."""
     from gisplan.analysis.programme import compute_programme
 
-    result = compute_programme(scope, programme, layers.communities, as_of=as_of)
+    return compute_programme(scope, programme, layers.communities, as_of=as_of)
+
+
+def print_warnings(result) -> None:
+    """The programme's warnings (cost in no project) on stderr."""
     for text in result.warnings:
         print(f"WARNING: {text}", file=sys.stderr)
-    return result
 
 
 def write_step(layers: Layers, result, stage: Path) -> list[Path]:
@@ -96,6 +99,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
     layers = _load(args)
     programme = read_step(layers)
     result = compute_step(layers, compute_scope(layers), programme, as_of)
+    print_warnings(result)
     with staged_output(args.out) as stage:
         written = write_step(layers, result, stage)
     _report_written(args.out, written)

@@ -7,6 +7,7 @@ import pytest
 
 from gisplan.analysis.programme import (
     COMPLETE,
+    NO_MILESTONES,
     community_phases,
     current_phases,
     milestone_status,
@@ -126,3 +127,20 @@ def test_communities_take_the_least_advanced_of_their_projects():
     alone = community_phases(p.projects.iloc[1:], phases, pd.Series(["A", "B"]))
     assert alone.set_index("community_id").loc["B", ["projects", "phase_rank"]].tolist() == [
         "", -1]
+
+
+def test_a_project_without_milestones_never_sets_a_communitys_phase():
+    p = programme([])
+    lone = pd.DataFrame({"project_id": ["Q3"], "name": ["c"], "track": ["social"],
+                         "communities": [("A",)], "groups": [("outdoor",)], "items": [()]})
+    tracked = p.milestones[p.milestones["track"] != "*"]  # M2 (fiscal), M3 (budget)
+    p = Programme(projects=pd.concat([p.projects, lone], ignore_index=True),
+                  milestones=tracked, progress=p.progress, investment=p.investment)
+    s = schedule_table(p, as_of=D)
+    assert "Q3" not in set(s["project_id"])
+    phases = current_phases(s, phase_order(p), projects=p.projects["project_id"])
+    assert phases["project_id"].tolist() == ["Q1", "Q2", "Q3"]
+    assert phases.set_index("project_id").loc["Q3", ["phase", "milestones"]].tolist() == [
+        NO_MILESTONES, 0]
+    got = community_phases(p.projects, phases, pd.Series(["A"])).set_index("community_id")
+    assert got.loc["A", ["projects", "phase"]].tolist() == ["Q1;Q2;Q3", "许可"]

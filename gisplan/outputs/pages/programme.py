@@ -327,7 +327,8 @@ def map_data(result: ProgrammeResult, communities: gpd.GeoDataFrame) -> dict:
     for p in projects.itertuples(index=False):
         mine = (np.ones(len(ids), bool) if p.communities is None
                 else np.isin(ids, list(p.communities)))
-        views[p.project_id] = [colour[of[p.project_id]] if m else colour[""] for m in mine]
+        views[p.project_id] = [colour.get(of[p.project_id], colour[""]) if m else colour[""]
+                               for m in mine]
         per_project[p.project_id] = [of[p.project_id] if m else None for m in mine]
         labels[p.project_id] = f"{p.project_id} {p.name}"
     props = pd.DataFrame({
