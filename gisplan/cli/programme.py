@@ -16,7 +16,6 @@ import pandas as pd
 
 from gisplan.errors import GisplanError
 from gisplan.inputs.validation import Layers
-from gisplan.outputs.staging import staged_output
 
 
 def add_parser(sub, plan_command) -> None:
@@ -65,9 +64,17 @@ def compute_step(layers: Layers, scope, programme, as_of: pd.Timestamp):
 
 
 def print_warnings(result) -> None:
-    """The programme's warnings (cost in no project) on stderr."""
-    for text in result.warnings:
-        print(f"WARNING: {text}", file=sys.stderr)
+    """The programme's warnings (cost in no project) on stderr (none with ``--quiet``), and
+    among the command's warnings, which ``warnings.csv`` lists."""
+    from gisplan.cli.commands import STATE
+    from gisplan.inputs.problems import Problem
+
+    found = [Problem("warning", "programme", "unallocated_cost", text)
+             for text in result.warnings]
+    STATE["warnings"] = [*STATE["warnings"], *found]  # type: ignore[misc]
+    if STATE["verbosity"] >= 0:  # type: ignore[operator]
+        for problem in found:
+            print(problem.format(), file=sys.stderr)
 
 
 def write_step(layers: Layers, result, stage: Path) -> list[Path]:
@@ -93,14 +100,15 @@ def summary(result) -> str:
 
 def cmd_programme(args: argparse.Namespace) -> int:
     from gisplan.analysis.scope import compute_scope
-    from gisplan.cli.commands import _load, _report_written
+    from gisplan.cli.commands import STATE, _inputs, _load, _report_written, staged
 
     as_of = as_of_day(args.as_of)
     layers = _load(args)
     programme = read_step(layers)
+    STATE["step"] = "项目进度 programme"
     result = compute_step(layers, compute_scope(layers), programme, as_of)
     print_warnings(result)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         written = write_step(layers, result, stage)
     _report_written(args.out, written)
     print(summary(result))
