@@ -246,9 +246,8 @@ def _warnings(unallocated: pd.DataFrame) -> list[str]:
         return []
     outside = float(unallocated.loc[unallocated["source"] == UNASSIGNED, "cost_cny"].sum())
     inside = unallocated[unallocated["source"] != UNASSIGNED]
-    text = (f"未归入项目 programme: {total / 1e4:,.1f} 万元工程费不属于任何项目 of scope cost is "
-            f"in no project (unallocated): 社区外 {outside / 1e4:,.1f} 万元 outside every "
-            "community")
+    text = (f"{total / 1e4:,.1f} 万元工程费不属于任何项目 of scope cost is in no project "
+            f"(unallocated): 社区外 {outside / 1e4:,.1f} 万元 outside every community")
     if len(inside):
         items = ", ".join(f"{i} {c / 1e4:,.1f}" for i, c in
                           zip(inside["item"].head(5), inside["cost_cny"].head(5), strict=True))

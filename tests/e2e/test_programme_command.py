@@ -26,11 +26,13 @@ def _read(path):
 def test_programme_writes_the_three_files(plan, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["programme", str(plan), "--as-of", "2020-08-25", "--out", str(out)]) == 0
-    assert {p.name for p in out.iterdir()} == FILES
+    assert {p.name for p in out.iterdir()} == FILES | {"warnings.csv", ".gisplan-files"}
+    warned = pd.read_csv(out / "warnings.csv", encoding="utf-8-sig")
+    assert "unallocated_cost" in set(warned["check"])
     text = capsys.readouterr()
     assert "进度 schedule as of 2020-08-25: 1 overdue" in text.out
     # community C's outdoor work and the gap's work are in no project: a warning says so
-    assert "WARNING: 未归入项目 programme:" in text.err
+    assert "WARNING: programme: " in text.err and "万元工程费不属于任何项目" in text.err
     inv = _read(out / "investment.csv").set_index("project_id")
     assert list(inv.index) == ["Q1", "Q2", "unallocated", "all"]
     t = compute_scope(load_layers(plan)).table
