@@ -12,7 +12,8 @@ from gisplan.analysis.programme import compute_programme
 from gisplan.analysis.scope import compute_scope
 from gisplan.inputs.programme import read_programme
 from gisplan.inputs.validation import load_layers
-from gisplan.outputs.pages.programme import gantt_svg, programme_html
+from gisplan.outputs.pages.gantt import gantt_svg
+from gisplan.outputs.pages.programme import programme_html
 
 EVIL = "<img src=x onerror=alert(1)>"
 
