@@ -80,8 +80,9 @@ def test_pipes_and_facilities_priced_by_hand(content):
     p = content.tables["pipes"]
     ids = p.columns["id"][1].tolist()
     cost = dict(zip(ids, p.columns["cost"][1].tolist(), strict=True))
-    assert cost["p1"] == pytest.approx(300 * 1000)   # DN300 sewer, 300 m at 1000 yuan/m
-    assert cost["p2"] == pytest.approx(60 * 480)     # DN110 water, 60 m at 480 yuan/m
+    # catalogue prices (calibrated, layers/calibrate_prices.py)
+    assert cost["p1"] == pytest.approx(300 * 833.3)  # DN300 sewer, 300 m at 833.3 yuan/m
+    assert cost["p2"] == pytest.approx(60 * 400)     # DN110 water, 60 m at 400 yuan/m
     assert np.isnan(cost["p3"])                      # kept gas: no cost, no item
     assert p.columns["item"][1][ids.index("p3")] == -1
     # p1: A 50, B 100, no community 100, C 50; p2: 60 in A
@@ -90,7 +91,7 @@ def test_pipes_and_facilities_priced_by_hand(content):
     q = dict(zip(f.columns["id"][1].tolist(), f.columns["q"][1].tolist(), strict=True))
     assert q == {"f1": 1.0, "f2": 400.0, "f3": 1.0}  # the 20x20 m greening is 400 m²
     fcost = dict(zip(f.columns["id"][1].tolist(), f.columns["cost"][1].tolist(), strict=True))
-    assert fcost == {"f1": 1800.0, "f2": 400 * 180.0, "f3": 25000.0}
+    assert fcost == pytest.approx({"f1": 2091.2, "f2": 400 * 156.2, "f3": 29045.0})
 
 
 def test_headline_and_choropleth(content):
