@@ -77,6 +77,15 @@ def count_obtained(obtained: pd.Series) -> dict[str, int]:
 FEATURE_KINDS = ["counted", "measured", "attribute"]
 
 
+def obtained_counts(obtained: pd.Series) -> str:
+    """:func:`count_obtained` as text, for the terminal.
+
+    >>> obtained_counts(pd.Series(["declared", "measured", "declared"]))
+    'measured 1, declared 2'
+    """
+    return ", ".join(f"{k} {n}" for k, n in count_obtained(obtained).items())
+
+
 def feature_kinds(layers: Layers, assignment: Assignment) -> pd.DataFrame:
     """What the features add up to by way, per item: facilities and floor area.
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from gisplan.errors import GisplanError, ValidationError
+from gisplan.errors import GisplanError
 from gisplan.inputs.validation import Layers, load_layers
 from gisplan.outputs.staging import check_out_path, staged_output
 
@@ -110,14 +110,9 @@ def _load(args: argparse.Namespace) -> Layers:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from gisplan.inputs.programme import programme_problems
+    from gisplan.inputs.programme import validate_all
 
-    try:
-        layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
-        report = layers.report
-        report.problems += programme_problems(layers)
-    except ValidationError as exc:
-        report = exc.report
+    report = validate_all(args.plan_dir, engine=args.engine, repair=args.repair)
     if args.format == "json":
         print(report.to_json())
     else:
@@ -204,16 +199,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         zones = detect_zones(layers, max_gap_m=args.max_gap_m)
     with progress(3, n, "工程量 scope"):
         scope = compute_scope(layers, zones=zones.membership)
-        result = (None if programme is None
-                  else prog.compute_step(layers, scope, programme, as_of))
-    if result is not None:
-        prog.print_warnings(result)
+        result = None if programme is None else prog.compute_step(layers, scope, programme, as_of)
+    prog.print_warnings(result)
     with staged(args.out, _inputs(args)) as stage:
         with progress(4, n, "表格 tables"):
             written = (write_scope_tables(scope, stage, communities=layers.communities)
                        + write_zone_files(zones, scope, stage))
-            if result is not None:
-                written += prog.write_step(layers, result, stage)
+            written += prog.write_step(layers, result, stage)
             written.append(write_report(scope, stage, plan_name=layers.plan.name,
                                         communities=layers.communities, programme=result))
         with progress(5, n, "地图 map"):
@@ -228,9 +220,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                            map_writer=_package_map_writer(layers, scope, zones))
             written.append(stage / "packages")
     _report_written(args.out, written)
-    print(summary(scope, zones))
-    if result is not None:
-        print(prog.summary(result))
+    print(summary(scope, zones) + prog.summary(result))
     return 0
 
 
@@ -410,7 +400,7 @@ def cmd_partition(args: argparse.Namespace) -> int:
 def summary(scope, zones) -> str:
     """A few lines for the terminal: headline figures, cost, zones (figures as in report.html)."""
     from gisplan.analysis.headline import headline, reconciliation
-    from gisplan.analysis.provenance import count_obtained
+    from gisplan.analysis.provenance import obtained_counts
 
     h = headline(scope)
     lines = [
@@ -423,8 +413,7 @@ def summary(scope, zones) -> str:
     r = reconciliation(scope)
     if r is not None:
         off = r[~r["matches"]]
-        ways = ("" if "obtained" not in r else " (" + ", ".join(
-            f"{k} {n}" for k, n in count_obtained(r.loc[r["matches"], "obtained"]).items()) + ")")
+        ways = "" if "obtained" not in r else f" ({obtained_counts(r[r['matches']]['obtained'])})"
         lines.append(f"核对 reconciliation: {len(r) - len(off)} of {len(r)} stated figures match"
                      + ways + (f"; differ: {', '.join(off['item'])}" if len(off) else ""))
     return "\n".join(lines)

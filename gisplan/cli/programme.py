@@ -65,9 +65,12 @@ def compute_step(layers: Layers, scope, programme, as_of: pd.Timestamp):
 
 def print_warnings(result) -> None:
     """The programme's warnings (cost in no project) on stderr (none with ``--quiet``), and
-    among the command's warnings, which ``warnings.csv`` lists."""
+    among the command's warnings, which ``warnings.csv`` lists; nothing for None."""
     from gisplan.cli.commands import STATE
     from gisplan.inputs.problems import Problem
+
+    if result is None:
+        return
 
     found = [Problem("warning", "programme", "unallocated_cost", text)
              for text in result.warnings]
@@ -78,18 +81,25 @@ def print_warnings(result) -> None:
 
 
 def write_step(layers: Layers, result, stage: Path) -> list[Path]:
-    """``investment.csv``, ``schedule.csv`` and ``programme.html`` into ``stage``."""
+    """``investment.csv``, ``schedule.csv`` and ``programme.html`` into ``stage`` (nothing for
+    None)."""
     from gisplan.outputs.pages.programme import write_programme_page
     from gisplan.outputs.tables import write_programme_tables
+
+    if result is None:
+        return []
 
     return [*write_programme_tables(result, stage),
             write_programme_page(result, stage, layers.communities, plan_name=layers.plan.name)]
 
 
 def summary(result) -> str:
-    """Two lines for the terminal: investment against the stated total, and who is late."""
+    """Two lines for the terminal, each after a line end: investment against the stated
+    total, and who is late ("" for None)."""
+    if result is None:
+        return ""
     a = result.investment.set_index("project_id").loc["all"]
-    line = f"投资 investment {a['total_cny'] / 1e4:,.1f} 万元"
+    line = f"\n投资 investment {a['total_cny'] / 1e4:,.1f} 万元"
     if not pd.isna(a["stated_total_cny"]):
         line += (f" vs stated {a['stated_total_cny'] / 1e4:,.1f} 万元 (difference "
                  f"{a['difference_cny'] / 1e4:+,.1f})")
@@ -111,7 +121,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
     with staged(args.out, _inputs(args)) as stage:
         written = write_step(layers, result, stage)
     _report_written(args.out, written)
-    print(summary(result))
+    print(summary(result).lstrip("\n"))
     return 0
 
 

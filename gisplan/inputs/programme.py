@@ -44,7 +44,7 @@ import pandas as pd
 from gisplan.errors import GisplanError, LayerReadError, ValidationError
 from gisplan.inputs.io import read_table
 from gisplan.inputs.problems import Report
-from gisplan.inputs.validation import Layers
+from gisplan.inputs.validation import Layers, load_layers
 from gisplan.plan.catalogue import load_networks
 from gisplan.plan.programme import InvestmentSettings, valid_rate
 
@@ -318,6 +318,17 @@ def read_programme(layers: Layers) -> Programme:
         raise ValidationError(report)
     return Programme(projects=projects, milestones=milestones, progress=progress,
                      investment=layers.plan.investment)
+
+
+def validate_all(plan: str | Path, *, engine: str = "pyogrio", repair: bool = False) -> Report:
+    """:func:`gisplan.inputs.validation.validate_plan` and the programme tables' problems."""
+    try:
+        layers = load_layers(plan, engine=engine, repair=repair)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        return exc.report
+    report = Report(list(layers.report.problems))
+    report.problems += programme_problems(layers)
+    return report
 
 
 def programme_problems(layers: Layers) -> list:
