@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import re
 import time
 from collections.abc import Iterator
@@ -45,7 +46,7 @@ from gisplan.analysis.quantities import sum_facts as _sum_facts
 from gisplan.analysis.scope import Scope, scope_from_facts
 from gisplan.analysis.zones import Zones, check_max_gap, detect_zones
 from gisplan.engines.partition import PARTITIONED_LAYERS
-from gisplan.errors import LayerReadError, ValidationError
+from gisplan.errors import GisplanError, LayerReadError, ValidationError
 from gisplan.inputs.assign import Assignment, assign_to_areas
 from gisplan.inputs.io import PARQUET_SUFFIXES, Engine, read_vector
 from gisplan.inputs.problems import Problem, Report
@@ -64,6 +65,22 @@ from gisplan.inputs.validation import (
 from gisplan.plan.settings import LAYER_NAMES, LayerSource, Plan, read_plan
 
 FAN_IN = 8  # partial-fact frames summed per reduction task
+#: The modules of gisplan's ``dask`` extra (``pip install "gisplan[dask]"``).
+DASK_MODULES = ("dask", "distributed", "dask_geopandas")
+
+
+def require_dask() -> None:
+    """Raise a :class:`GisplanError` naming the extra to install if a module of the
+    ``dask`` extra cannot be imported (instead of a bare ModuleNotFoundError)."""
+    missing = []
+    for name in DASK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise GisplanError(f"the dask engine (--engine dask) needs gisplan's dask extra "
+                           f"(not installed: {', '.join(missing)}): pip install \"gisplan[dask]\"")
 
 
 # --------------------------------------------------------------------------- the engine
@@ -314,8 +331,11 @@ def run_scope_dask(plan: Plan | str | Path, *, client=None, scheduler: str | Non
     ------
     ValidationError
         Any layer has an error (communities are checked before anything else is read).
+    GisplanError
+        The ``dask`` extra is not installed (the message says how to install it).
     """
     check_max_gap(max_gap_m)
+    require_dask()
     if client is None:
         with dask_client(scheduler, n_workers=n_workers, processes=processes) as own:
             return run_scope_dask(plan, client=own, max_gap_m=max_gap_m, engine=engine,

@@ -23,7 +23,7 @@ from gisplan.analysis.zones import detect_zones
 from gisplan.cli.main import main
 from gisplan.engines.distributed import dask_client, run_scope_dask
 from gisplan.engines.partition import partition_plan, write_partitioned
-from gisplan.errors import ValidationError
+from gisplan.errors import GisplanError, ValidationError
 from gisplan.inputs.synthetic import make_city
 from gisplan.inputs.validation import load_layers
 from gisplan.outputs.plan_folder import write_plan_folder
@@ -31,6 +31,21 @@ from gisplan.outputs.plan_folder import write_plan_folder
 RTOL = 1e-9
 # dask's parquet reader calls reset_index(inplace=True), deprecated by pandas 3.1.
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
+
+
+@pytest.mark.parametrize("module", ["dask", "distributed", "dask_geopandas"])
+def test_without_the_dask_extra_the_message_names_the_extra(module, mini_plan, tmp_path,
+                                                            monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, module, None)  # importing it now fails
+    advice = 'pip install "gisplan[dask]"'
+    with pytest.raises(GisplanError, match=r"not installed: [^)]*\b" + module) as caught:
+        run_scope_dask(mini_plan)
+    assert str(caught.value).endswith(advice)
+    out = tmp_path / "out"
+    assert main(["scope", str(mini_plan), "--out", str(out), "--engine", "dask"]) == 1
+    err = capsys.readouterr().err
+    assert advice in err and "ModuleNotFoundError" not in err and "Traceback" not in err
+    assert not out.exists()
 
 
 @pytest.fixture(scope="module")
