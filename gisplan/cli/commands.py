@@ -209,7 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             written.append(write_report(scope, stage, plan_name=layers.plan.name,
                                         communities=layers.communities, programme=result))
         with progress(5, n, "地图 map"):
-            written += _write_map(layers, scope, zones, stage)
+            written += _write_map(layers, scope, zones, stage, online=args.online)
         with progress(6, n, "导出 exports"):
             enriched = enrich_layers(layers, scope, zones)
             write_exports(layers, scope, zones, stage / "exports", enriched=enriched,
@@ -217,7 +217,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             written.append(stage / "exports")
         with progress(7, n, "一区一案 packages"):
             write_packages(layers, scope, zones, stage / "packages", enriched=enriched,
-                           map_writer=_package_map_writer(layers, scope, zones))
+                           map_writer=_package_map_writer(layers, scope, zones,
+                                                          online=args.online))
             written.append(stage / "packages")
     _report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
@@ -246,11 +247,11 @@ def _write_map(layers: Layers, scope, zones, stage: Path, *, online: bool = Fals
     return write_map(webmap, stage)
 
 
-def _package_map_writer(layers: Layers, scope, zones):
+def _package_map_writer(layers: Layers, scope, zones, *, online: bool = False):
     """``map_writer`` for :func:`~gisplan.outputs.packages.write_packages`: a community's map."""
     from gisplan.outputs.webmap.community import build_community_map
 
-    options = _map_options(layers)
+    options = {**_map_options(layers), "offline": not online}
 
     def write(own, path: Path) -> None:
         community_id = own["communities"]["community_id"].iloc[0]
@@ -292,7 +293,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             written += write_packages(
                 layers, scope, zones, stage / "packages", as_zip=args.zip, enriched=enriched,
                 communities=None if args.community is None else [args.community],
-                map_writer=_package_map_writer(layers, scope, zones))
+                map_writer=_package_map_writer(layers, scope, zones, online=args.online))
         written = _top_level(stage, written)
     _report_written(args.out, written)
     return 0
@@ -342,7 +343,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     review = review_proposals(layers, proposals, rules=rules, fire_lanes=lanes, markup=markup,
                               inputs=inputs)
     with staged(args.out, _inputs(args)) as stage:
-        written = write_review(review, stage, map_html=review_map(layers, fire_lanes=lanes))
+        written = write_review(review, stage, map_html=review_map(layers, fire_lanes=lanes,
+                                                               offline=not args.online))
     _report_written(args.out, written)
     f = review.findings
     print(f"{len(review.proposals)} proposals, {len(f)} checks: {int((~f['passed']).sum())} "
@@ -369,7 +371,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         written = write_diff(diff, stage)
         written.append(write_diff_map(diff, stage, old_name=old.plan.name,
                                       new_name=new.plan.name, old_source=_source(old),
-                                      new_source=_source(new), context=new.communities))
+                                      new_source=_source(new), context=new.communities,
+                                      offline=not args.online))
     _report_written(args.out, written)
     counts = diff.features["change"].value_counts()
     print("features: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "no change"))

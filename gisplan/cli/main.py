@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     c = plan_command("run", "the whole job: validate, scope, zones and their files", out=True)
     _max_gap_option(c)
     _shp_encoding_option(c)
+    _online_option(c)
     add_as_of(c)  # used when the plan has [programme]
     _export_parsers(sub, plan_command)
     _map_parser(sub, plan_command)
@@ -89,6 +90,13 @@ def _max_gap_option(c: argparse.ArgumentParser) -> None:
                    help="largest gap between communities of one zone (default: plan.toml)")
 
 
+def _online_option(c: argparse.ArgumentParser) -> None:
+    """``--online`` for every command that writes a page."""
+    c.add_argument("--online", action="store_true",
+                   help="link Leaflet from a CDN instead of inlining it (smaller pages that "
+                        "need internet to open)")
+
+
 def _dask_options(c: argparse.ArgumentParser) -> None:
     """``scope --engine dask`` (see gisplan.engines.distributed)."""
     c.add_argument("--scheduler", metavar="ADDRESS",
@@ -103,8 +111,7 @@ def _map_parser(sub, plan_command) -> None:
 
     c = plan_command("map", "interactive web map OUT_DIR/map.html (opens offline by "
                      "double-click)", out=True)
-    c.add_argument("--online", action="store_true",
-                   help="link Leaflet from a CDN instead of inlining it (smaller, needs internet)")
+    _online_option(c)
     c.add_argument("--basemap", choices=BASEMAPS, default=None,
                    help="basemap on open (default: plan.toml [map], else none; Tianditu needs "
                         "[map] tianditu_token or TIANDITU_TOKEN)")
@@ -132,6 +139,7 @@ def _export_parsers(sub, plan_command) -> None:
                    help="also write OUT_DIR/packages/<community_id>/ (一区一案)")
     c.add_argument("--zip", action="store_true", help="write each package as a .zip")
     _max_gap_option(c)
+    _online_option(c)
     c = plan_command("review", "site-plan review (选址审查) of proposed facilities", out=True)
     c.add_argument("--proposal", type=Path, required=True, metavar="FILE",
                    help="layer of proposed facilities (facility_id, item, community_id), or a "
@@ -145,6 +153,7 @@ def _export_parsers(sub, plan_command) -> None:
                    help="fire-lane centrelines with lane_id and width_m")
     c.add_argument("--markup", type=Path, metavar="FILE",
                    help="reviewer markup GeoJSON (reviewer, time, comment, status) to list")
+    _online_option(c)
     c = sub.add_parser("diff", help="what changed between two versions of a plan",
                        description="what changed between two versions of a plan")
     c.add_argument("old_dir", metavar="OLD_PLAN_DIR", type=Path)
@@ -154,6 +163,7 @@ def _export_parsers(sub, plan_command) -> None:
                    help="geometry differences up to this are no change (default: 0.01)")
     c.add_argument("--engine", choices=ENGINES, default="pyogrio")
     c.add_argument("--repair", action="store_true")
+    _online_option(c)
     _verbosity_options(c)
 
 

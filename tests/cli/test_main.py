@@ -147,6 +147,13 @@ def test_options_are_parsed_into_their_types():
                                                               "pyogrio")
     a = parse(["map", "p", "--out", "o"])
     assert (a.basemap, a.metric, a.online, a.max_gap_m) == (None, None, False, None)
+    a = parse(["run", "p", "--out", "o"])
+    assert (a.online, a.shp_encoding) == (False, "GBK")
+    a = parse(["run", "p", "--out", "o", "--online", "--shp-encoding", "UTF-8"])
+    assert (a.online, a.shp_encoding) == (True, "UTF-8")
+    for argv in (["map", "p"], ["run", "p"], ["export", "p", "--packages"],
+                 ["review", "p", "--proposal", "f"], ["diff", "v1", "v2"]):
+        assert parse([*argv, "--out", "o", "--online"]).online is True, argv
 
 
 def test_every_command_has_a_function():
