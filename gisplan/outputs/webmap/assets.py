@@ -1,9 +1,12 @@
-"""Leaflet and its plugins: inlined from the npm packages, or linked from a CDN.
+"""Leaflet and its plugins: inlined from the pinned npm packages, or linked from a CDN.
 
 The packages are pinned in ``gisplan/webassets/package.json`` (with its
-``package-lock.json``) and installed by ``npm ci --prefix gisplan/webassets``.
-Offline pages inline their JS and CSS, with every image the CSS refers to
-turned into a ``data:`` URI, so the page loads nothing from anywhere.
+``package-lock.json``); :mod:`gisplan.outputs.webmap.libraries` says which of their
+files the pages use. An installed gisplan (wheel or sdist) carries those files in
+``gisplan/outputs/webmap/vendor/``, copied at build time; a source checkout may instead
+have them from ``npm ci --prefix gisplan/webassets``. Offline pages inline their JS and
+CSS, with every image the CSS refers to turned into a ``data:`` URI, so the page loads
+nothing from anywhere.
 
 Examples
 --------
@@ -17,63 +20,72 @@ import base64
 import json
 import mimetypes
 import re
-from dataclasses import dataclass
+import shlex
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
 from gisplan.errors import GisplanError
-
-WEBASSETS = Path(str(files("gisplan"))) / "webassets"
-INSTALL = "npm ci --prefix gisplan/webassets"
-CDN = "https://cdn.jsdelivr.net/npm"
-
-
-@dataclass(frozen=True)
-class Asset:
-    """One npm package's files used by the map (paths inside the package)."""
-
-    package: str
-    js: tuple[str, ...] = ()
-    css: tuple[str, ...] = ()
-
-
-#: In load order: Leaflet first, then the plugins.
-MAP_ASSETS = (
-    Asset("leaflet", ("dist/leaflet.js",), ("dist/leaflet.css",)),
-    Asset("leaflet.fullscreen", ("dist/Control.FullScreen.umd.js",),
-          ("dist/Control.FullScreen.css",)),
-    Asset("leaflet-measure", ("dist/leaflet-measure.cn.js",), ("dist/leaflet-measure.css",)),
-    Asset("leaflet-search", ("dist/leaflet-search.min.js",), ("dist/leaflet-search.min.css",)),
+from gisplan.outputs.webmap import libraries
+from gisplan.outputs.webmap.libraries import (
+    DRAW_ASSETS,
+    LEAFLET_ASSETS,
+    MAP_ASSETS,
+    Asset,
+    installed_version,
 )
-#: Leaflet alone (the plan-diff page).
-LEAFLET_ASSETS = MAP_ASSETS[:1]
-#: Leaflet and leaflet-draw (the review page, where reviewers draw their markup).
-DRAW_ASSETS = (*LEAFLET_ASSETS,
-               Asset("leaflet-draw", ("dist/leaflet.draw.js",), ("dist/leaflet.draw.css",)))
-_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+
+__all__ = ["DRAW_ASSETS", "LEAFLET_ASSETS", "MAP_ASSETS", "Asset", "app_files", "inline_assets",
+           "inline_css", "linked_assets", "pinned_versions"]
+
+PACKAGE = Path(str(files("gisplan")))
+WEBASSETS = PACKAGE / "webassets"
+#: The copy the wheel and sdist carry (built by ``setup.py``; absent in a fresh clone).
+VENDOR = PACKAGE.joinpath(*libraries.VENDOR_PATH)
+CDN = "https://cdn.jsdelivr.net/npm"
+_URL = libraries.CSS_URL
 
 
 def pinned_versions() -> dict[str, str]:
     """Package -> exact version pinned in ``gisplan/webassets/package.json``."""
-    spec = json.loads((WEBASSETS / "package.json").read_text(encoding="utf-8"))
-    return dict(spec["dependencies"])
+    return libraries.pinned_versions(WEBASSETS)
+
+
+def source_checkout() -> bool:
+    """Whether gisplan runs from a source checkout (an editable install or the clone
+    itself) rather than from an installed wheel or sdist."""
+    return (PACKAGE.parent / "pyproject.toml").is_file()
+
+
+def _advice() -> str:
+    """How to get the pinned libraries, for this kind of installation."""
+    if source_checkout():
+        how = f"run `npm ci --prefix {shlex.quote(str(WEBASSETS))}`"
+    else:
+        how = (f"this installation of gisplan ({PACKAGE}) lacks them: reinstall it "
+               "(`pip install --force-reinstall --no-deps gisplan`, or the same with the wheel "
+               "or source folder it came from; a build from source needs npm)")
+    return f"{how}; or pass --online to link them from a CDN (the page then needs internet)"
 
 
 def _package_dir(package: str, version: str) -> Path:
-    folder = WEBASSETS / "node_modules" / package
-    try:
-        installed = json.loads((folder / "package.json").read_text(encoding="utf-8"))["version"]
-    except (OSError, ValueError, KeyError):
+    """The folder holding ``package`` at ``version``: the vendored copy, else
+    ``gisplan/webassets/node_modules`` of a source checkout."""
+    found = {}
+    for folder in (VENDOR / package, WEBASSETS / "node_modules" / package):
+        installed = installed_version(folder)
+        if installed == version:
+            return folder
+        if installed is not None:
+            found[folder] = installed
+    if found:
+        folder, installed = next(iter(found.items()))
         raise GisplanError(
-            f"the web map's JavaScript libraries are not installed ({package} is missing "
-            f"from {folder.parent}); run `{INSTALL}` in the gisplan source folder, or use "
-            "--online to load them from a CDN") from None
-    if installed != version:
-        raise GisplanError(
-            f"web map library {package} is {installed} but {version} is pinned; "
-            f"run `{INSTALL}` to install the pinned versions")
-    return folder
+            f"web map library {package} is {installed} (in {folder}) but {version} is "
+            f"pinned; {_advice()}")
+    raise GisplanError(
+        f"the web map's JavaScript libraries are missing ({package} {version} is neither in "
+        f"{VENDOR} nor in {WEBASSETS / 'node_modules'}); {_advice()}")
 
 
 def _data_uri(path: Path) -> str:
@@ -133,9 +145,8 @@ def inline_assets(assets: tuple[Asset, ...] = MAP_ASSETS) -> str:
 def _default_icon(images: Path) -> str:
     """Leaflet's default marker images as data: URIs (plugins such as leaflet-measure use
     the default marker; Leaflet would otherwise fetch ``marker-icon.png`` beside the page)."""
-    urls = {key: _data_uri(images / name) for key, name in (
-        ("iconUrl", "marker-icon.png"), ("iconRetinaUrl", "marker-icon-2x.png"),
-        ("shadowUrl", "marker-shadow.png"))}
+    urls = {key: _data_uri(images / name) for key, name in zip(
+        ("iconUrl", "iconRetinaUrl", "shadowUrl"), libraries.MARKER_IMAGES, strict=True)}
     return ("<script>L.Icon.Default.imagePath = '';\n"
             f"L.Icon.Default.mergeOptions({json.dumps(urls)});</script>")
 

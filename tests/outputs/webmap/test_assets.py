@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from plans import load_scoped, write_plan
+from plans import load_scoped, write_plan, write_review_files
 
 from gisplan.cli import main as cli
 from gisplan.errors import GisplanError
@@ -81,42 +82,97 @@ def test_app_files_are_wrapped_by_kind():
     assert len(app_files().split("\n<")) >= 5  # app.css, kit.js, app.js, popups, panels
 
 
-def test_missing_assets_name_the_install_command(mini: tuple, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture) -> None:
+@pytest.fixture
+def no_assets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """gisplan seeing neither a vendored copy nor node_modules (only package.json)."""
     empty = tmp_path / "webassets"
     empty.mkdir()
     shutil.copy(webassets.WEBASSETS / "package.json", empty / "package.json")
     monkeypatch.setattr(webassets, "WEBASSETS", empty)
+    monkeypatch.setattr(webassets, "VENDOR", tmp_path / "vendor")
     webassets.inline_assets.cache_clear()
-    try:
-        with pytest.raises(GisplanError, match=re.escape("npm ci --prefix gisplan/webassets")):
-            build_map(*mini)
-        plan = write_plan(tmp_path / "plan")
-        assert cli.main(["map", str(plan), "--out", str(tmp_path / "out")]) == 1
-        err = capsys.readouterr().err
-        assert "npm ci --prefix gisplan/webassets" in err and "Traceback" not in err
-        assert not (tmp_path / "out").exists()
-    finally:
-        webassets.inline_assets.cache_clear()
+    yield empty
+    webassets.inline_assets.cache_clear()
 
 
-def test_installed_version_other_than_pinned_is_an_error(mini: tuple, tmp_path: Path,
+def test_missing_assets_in_a_source_checkout_name_the_npm_command(
+        mini: tuple, no_assets: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setattr(webassets, "source_checkout", lambda: True)
+    command = f"npm ci --prefix {no_assets}"
+    with pytest.raises(GisplanError, match=re.escape(command)):
+        build_map(*mini)
+    plan = write_plan(tmp_path / "plan")
+    assert cli.main(["map", str(plan), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert command in err and "--online" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_assets_in_an_installed_package_say_reinstall(
+        mini: tuple, no_assets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webassets, "source_checkout", lambda: False)
+    with pytest.raises(GisplanError) as caught:
+        build_map(*mini)
+    message = str(caught.value)
+    assert "pip install --force-reinstall --no-deps gisplan" in message
+    assert "npm ci" not in message and "--online" in message
+
+
+def test_online_advice_works_without_assets(no_assets: Path, tmp_path: Path) -> None:
+    """The advice's --online works on every command writing a page, with no assets."""
+    root, plan = write_review_files(tmp_path / "in")
+    cdn = '<script src="https://cdn.jsdelivr.net/npm/leaflet@'
+    out = tmp_path / "out"
+    assert cli.main(["map", str(plan), "--out", str(out / "map"), "--online"]) == 0
+    assert cdn in (out / "map" / "map.html").read_text(encoding="utf-8")
+    assert cli.main(["export", str(plan), "--out", str(out / "ex"), "--format", "geojson",
+                     "--packages", "--online"]) == 0
+    pages = list((out / "ex" / "packages").glob("*/map.html"))
+    assert pages and all(cdn in p.read_text(encoding="utf-8") for p in pages)
+    assert cli.main(["diff", str(plan), str(plan), "--out", str(out / "diff"), "--online"]) == 0
+    assert cdn in (out / "diff" / "diff.html").read_text(encoding="utf-8")
+    assert cli.main(["review", str(plan), "--proposal", str(root / "proposal.geojson"),
+                     "--out", str(out / "review"), "--online"]) == 0
+    assert cdn in (out / "review" / "review.html").read_text(encoding="utf-8")
+    # run: --online for its map and packages, --shp-encoding for its Shapefiles
+    assert cli.main(["run", str(plan), "--out", str(out / "run"), "--online",
+                     "--shp-encoding", "UTF-8"]) == 0
+    assert cdn in (out / "run" / "map.html").read_text(encoding="utf-8")
+    pages = list((out / "run" / "packages").glob("*/map.html"))
+    assert pages and all(cdn in p.read_text(encoding="utf-8") for p in pages)
+    cpgs = list((out / "run" / "exports" / "shp").glob("*.cpg"))
+    assert cpgs and {p.read_text(encoding="ascii").strip() for p in cpgs} == {"UTF-8"}
+
+
+def test_the_vendored_copy_is_used_before_node_modules(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pinned = webassets.pinned_versions()["leaflet"]
+    webassets_dir, vendor = tmp_path / "webassets", tmp_path / "vendor"
+    for folder, version in ((webassets_dir / "node_modules" / "leaflet", "0.0.1"),
+                            (vendor / "leaflet", pinned)):
+        folder.mkdir(parents=True)
+        (folder / "package.json").write_text(json.dumps({"version": version}), encoding="utf-8")
+    shutil.copy(webassets.WEBASSETS / "package.json", webassets_dir / "package.json")
+    monkeypatch.setattr(webassets, "WEBASSETS", webassets_dir)
+    monkeypatch.setattr(webassets, "VENDOR", vendor)
+    assert webassets._package_dir("leaflet", pinned) == vendor / "leaflet"
+    (vendor / "leaflet" / "package.json").unlink()
+    with pytest.raises(GisplanError, match=re.escape(
+            f"web map library leaflet is 0.0.1 (in {webassets_dir / 'node_modules' / 'leaflet'})"
+            f" but {pinned} is pinned")):
+        webassets._package_dir("leaflet", pinned)
+
+
+def test_installed_version_other_than_pinned_is_an_error(mini: tuple, no_assets: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = tmp_path / "webassets"
-    (fake / "node_modules" / "leaflet").mkdir(parents=True)
-    shutil.copy(webassets.WEBASSETS / "package.json", fake / "package.json")
-    (fake / "node_modules" / "leaflet" / "package.json").write_text(
+    monkeypatch.setattr(webassets, "source_checkout", lambda: True)
+    (no_assets / "node_modules" / "leaflet").mkdir(parents=True)
+    (no_assets / "node_modules" / "leaflet" / "package.json").write_text(
         json.dumps({"name": "leaflet", "version": "0.0.1"}), encoding="utf-8")
     pinned = webassets.pinned_versions()["leaflet"]
     assert pinned != "0.0.1"
-    monkeypatch.setattr(webassets, "WEBASSETS", fake)
-    webassets.inline_assets.cache_clear()
-    try:
-        with pytest.raises(GisplanError, match=re.escape(
-                f"web map library leaflet is 0.0.1 but {pinned} is pinned; "
-                "run `npm ci --prefix gisplan/webassets`")):
-            build_map(*mini)
-    finally:
-        webassets.inline_assets.cache_clear()
-
+    with pytest.raises(GisplanError, match=re.escape(
+            f"web map library leaflet is 0.0.1 (in {no_assets / 'node_modules' / 'leaflet'}) "
+            f"but {pinned} is pinned; run `npm ci --prefix {no_assets}`")):
+        build_map(*mini)
