@@ -205,7 +205,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with progress(4, n, "表格 tables"):
             written = (write_scope_tables(scope, stage, communities=layers.communities)
                        + write_zone_files(zones, scope, stage))
-            written += prog.write_step(layers, result, stage)
+            written += prog.write_step(layers, result, stage, online=args.online)
             written.append(write_report(scope, stage, plan_name=layers.plan.name,
                                         communities=layers.communities, programme=result))
         with progress(5, n, "地图 map"):
@@ -227,10 +227,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _map_options(layers: Layers, *, basemap: str | None = None,
                  metric: str | None = None) -> dict[str, object]:
-    """Map options: the command line, else plan.toml [map], else the defaults.
-
-    The Tianditu key comes from plan.toml, else the TIANDITU_TOKEN environment variable.
-    """
+    """Map options: the command line, else plan.toml [map], else the defaults (the Tianditu
+    key: plan.toml, else the TIANDITU_TOKEN environment variable)."""
     import os
 
     cfg = layers.plan.map

@@ -22,6 +22,9 @@ def add_parser(sub, plan_command) -> None:
     c = plan_command("programme", "investment per project, schedule and who is late: "
                      "investment.csv, schedule.csv, programme.html", out=True)
     add_as_of(c)
+    c.add_argument("--online", action="store_true",
+                   help="link Leaflet from a CDN instead of inlining it (a smaller page that "
+                        "needs internet to open)")
 
 
 def add_as_of(c: argparse.ArgumentParser) -> None:
@@ -80,9 +83,9 @@ def print_warnings(result) -> None:
             print(problem.format(), file=sys.stderr)
 
 
-def write_step(layers: Layers, result, stage: Path) -> list[Path]:
-    """``investment.csv``, ``schedule.csv`` and ``programme.html`` into ``stage`` (nothing for
-    None)."""
+def write_step(layers: Layers, result, stage: Path, *, online: bool = False) -> list[Path]:
+    """``investment.csv``, ``schedule.csv`` and ``programme.html`` (Leaflet inlined, or
+    linked from a CDN if ``online``) into ``stage`` (nothing for None)."""
     from gisplan.outputs.pages.programme import write_programme_page
     from gisplan.outputs.tables import write_programme_tables
 
@@ -90,7 +93,8 @@ def write_step(layers: Layers, result, stage: Path) -> list[Path]:
         return []
 
     return [*write_programme_tables(result, stage),
-            write_programme_page(result, stage, layers.communities, plan_name=layers.plan.name)]
+            write_programme_page(result, stage, layers.communities, plan_name=layers.plan.name,
+                                 offline=not online)]
 
 
 def summary(result) -> str:
@@ -119,7 +123,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
     result = compute_step(layers, compute_scope(layers), programme, as_of)
     print_warnings(result)
     with staged(args.out, _inputs(args)) as stage:
-        written = write_step(layers, result, stage)
+        written = write_step(layers, result, stage, online=args.online)
     _report_written(args.out, written)
     print(summary(result).lstrip("\n"))
     return 0

@@ -152,7 +152,7 @@ def test_options_are_parsed_into_their_types():
     a = parse(["run", "p", "--out", "o", "--online", "--shp-encoding", "UTF-8"])
     assert (a.online, a.shp_encoding) == (True, "UTF-8")
     for argv in (["map", "p"], ["run", "p"], ["export", "p", "--packages"],
-                 ["review", "p", "--proposal", "f"], ["diff", "v1", "v2"]):
+                 ["review", "p", "--proposal", "f"], ["diff", "v1", "v2"], ["programme", "p"]):
         assert parse([*argv, "--out", "o", "--online"]).online is True, argv
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from plans import load_scoped, write_plan, write_review_files
+from plans import load_scoped, write_plan, write_programme, write_review_files
 
 from gisplan.cli import main as cli
 from gisplan.errors import GisplanError
@@ -122,6 +122,7 @@ def test_missing_assets_in_an_installed_package_say_reinstall(
 def test_online_advice_works_without_assets(no_assets: Path, tmp_path: Path) -> None:
     """The advice's --online works on every command writing a page, with no assets."""
     root, plan = write_review_files(tmp_path / "in")
+    write_programme(plan)  # programme.html too
     cdn = '<script src="https://cdn.jsdelivr.net/npm/leaflet@'
     out = tmp_path / "out"
     assert cli.main(["map", str(plan), "--out", str(out / "map"), "--online"]) == 0
@@ -135,10 +136,14 @@ def test_online_advice_works_without_assets(no_assets: Path, tmp_path: Path) -> 
     assert cli.main(["review", str(plan), "--proposal", str(root / "proposal.geojson"),
                      "--out", str(out / "review"), "--online"]) == 0
     assert cdn in (out / "review" / "review.html").read_text(encoding="utf-8")
-    # run: --online for its map and packages, --shp-encoding for its Shapefiles
+    assert cli.main(["programme", str(plan), "--as-of", "2020-08-25", "--out",
+                     str(out / "programme"), "--online"]) == 0
+    assert cdn in (out / "programme" / "programme.html").read_text(encoding="utf-8")
+    # run: --online for its map, programme page and packages, --shp-encoding for Shapefiles
     assert cli.main(["run", str(plan), "--out", str(out / "run"), "--online",
                      "--shp-encoding", "UTF-8"]) == 0
-    assert cdn in (out / "run" / "map.html").read_text(encoding="utf-8")
+    for page in ("map.html", "programme.html"):
+        assert cdn in (out / "run" / page).read_text(encoding="utf-8"), page
     pages = list((out / "run" / "packages").glob("*/map.html"))
     assert pages and all(cdn in p.read_text(encoding="utf-8") for p in pages)
     cpgs = list((out / "run" / "exports" / "shp").glob("*.cpg"))
