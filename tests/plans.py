@@ -283,3 +283,51 @@ def write_programme(folder: Path, **frames: pd.DataFrame) -> Path:
     toml = folder / "plan.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + PROGRAMME_TOML, encoding="utf-8")
     return folder
+
+
+def access_layers() -> dict[str, gpd.GeoDataFrame]:
+    """Roads, services and candidate sites over the mini plan, for walking access.
+
+    Walks worked out by hand (``[access] snap_max_m = 50``; b1..b4 centroids are
+    (40,16), (110,46), (330,15), (510,5)):
+
+    - roads: r1 street y = -10 from x = -20 to 530; r2 lane x = 40 from y = -10 to 5;
+      r3 lane x = 110 from y = -10 to 30; r4 an expressway y = 60 that is not walkable
+      (b2 is 14 m from it but 16 m from r3).
+    - kindergarten k1 at (60,-20): b1 11 + 15 + 20 + 10 = 56, b2 16 + 40 + 50 + 10 = 116,
+      b3 25 + 270 + 10 = 305, b4 15 + 450 + 10 = 475; k2 at (600,100) is 108 m from
+      every road: unreachable.
+    - market m1, a 20x20 polygon centred on (210,-30): b1 11 + 15 + 170 + 20 = 216,
+      b2 16 + 40 + 100 + 20 = 176, b3 25 + 120 + 20 = 165, b4 15 + 300 + 20 = 335.
+    - sites s1 (330,-20) kindergarten: b3 35, b4 205; s2 (520,-30) any kind: b4 45,
+      b3 235; s3 (100,-20) market only.
+    """
+    gdf = gpd.GeoDataFrame
+    return {
+        "roads": gdf({"road_id": ["r1", "r2", "r3", "r4"],
+                      "walkable": [True, True, None, False]},
+                     geometry=[line((-20, -10), (530, -10)), line((40, -10), (40, 5)),
+                               line((110, -10), (110, 30)), line((0, 60), (400, 60))],
+                     crs=CRS),
+        "services": gdf({"service_id": ["k1", "k2", "m1"],
+                         "kind": ["kindergarten", "kindergarten", "market"]},
+                        geometry=[point(60, -20), point(600, 100), box(200, -40, 220, -20)],
+                        crs=CRS),
+        "sites": gdf({"site_id": ["s1", "s2", "s3"],
+                      "kinds": ["kindergarten", None, "market"]},
+                     geometry=[point(330, -20), point(520, -30), point(100, -20)], crs=CRS),
+    }
+
+
+ACCESS_TOML = """
+[access]
+snap_max_m = 50
+"""
+
+
+def write_access_plan(folder: Path, *, access: str = ACCESS_TOML,
+                      layers: dict[str, gpd.GeoDataFrame] | None = None) -> Path:
+    """The mini plan with :func:`access_layers` and an ``[access]`` section."""
+    layers = {**mini_layers(), **access_layers()} if layers is None else layers
+    spec = "\n".join(f'{name} = "{name}.geojson"' for name in layers)
+    return write_plan(folder, layers, toml=PLAN_TOML.format(layers=spec) + access)

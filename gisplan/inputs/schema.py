@@ -14,9 +14,13 @@ import numpy as np
 import pandas as pd
 
 from gisplan.inputs.problems import Report
+from gisplan.plan.access import load_service_standards
 from gisplan.plan.catalogue import load_networks
 
-Kind = Literal["id", "text", "int", "number", "enum"]
+Kind = Literal["id", "text", "int", "number", "enum", "bool"]
+#: What a "bool" column accepts (text compared without case or surrounding blanks).
+TRUE_WORDS = ("true", "yes", "y", "1", "是")
+FALSE_WORDS = ("false", "no", "n", "0", "否")
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Column:
         if self.kind == "enum":
             return "one of " + ", ".join(f'"{c}"' for c in self.choices)
         words = {"id": "a non-empty text id", "text": "text", "int": "a whole number",
-                 "number": "a number"}[self.kind]
+                 "number": "a number", "bool": "true or false"}[self.kind]
         if self.minimum is not None:
             words += f" >= {self.minimum:g}"
         if self.maximum is not None:
@@ -94,6 +98,19 @@ SCHEMAS: dict[str, Schema] = {
     "barriers": Schema("barrier_id", LINES + POLYGONS, (
         Column("barrier_id", "id"),
         Column("kind", "text"),
+    )),
+    # The walking-access layers (gisplan.analysis.access); all three optional.
+    "roads": Schema("road_id", LINES, (
+        Column("road_id", "id", required=False, nullable=True),
+        Column("walkable", "bool", required=False, nullable=True),  # missing: true
+    )),
+    "services": Schema("service_id", POINTS + POLYGONS, (
+        Column("service_id", "id"),
+        Column("kind", "enum", choices=tuple(load_service_standards().index)),
+    )),
+    "sites": Schema("site_id", POINTS + POLYGONS, (
+        Column("site_id", "id"),
+        Column("kinds", "text", required=False, nullable=True),  # "a;b", empty: any kind
     )),
     "quantities": Schema(None, (), (
         Column("target_id", "id"),
@@ -196,6 +213,31 @@ def as_text(values: pd.Series, *, blank_is_missing: bool = False) -> pd.Series:
     return text.where(text != "", None) if blank_is_missing else text
 
 
+def as_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Booleans (nullable ``boolean`` dtype) from true/false, 1/0, yes/no, 是/否 in any
+    case, and where a value is none of these.
+
+    Examples
+    --------
+    >>> v, bad = as_bool(pd.Series([True, "FALSE", 1.0, None, "maybe"], dtype=object))
+    >>> v.tolist(), bad.tolist()
+    ([True, False, True, <NA>, <NA>], [False, False, False, False, True])
+    """
+    def word(v: object) -> str:
+        if isinstance(v, bool | np.bool_):
+            return "true" if v else "false"
+        if isinstance(v, int | float | np.number) and float(v) in (0.0, 1.0):
+            return str(int(v))
+        return str(v).strip().lower()
+
+    values = values.astype(object)
+    text = values.map(word, na_action="ignore")
+    truth = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    truth[text.isin(TRUE_WORDS).to_numpy()] = True
+    truth[text.isin(FALSE_WORDS).to_numpy()] = False
+    return truth, values.notna() & truth.isna()
+
+
 def _present(values: pd.Series) -> pd.Series:
     """True where a value is given: not missing and, for text, not blank."""
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
@@ -253,6 +295,10 @@ def check_columns(frame: pd.DataFrame, layer: str, *, file_names: dict[str, str]
                 bad |= values > col.maximum
             values = values.where(~bad)
             out[col.name] = values.astype("Int64") if col.kind == "int" else values.astype(float)
+        elif col.kind == "bool":
+            values, wrong = as_bool(raw.where(present))
+            bad |= present & wrong
+            out[col.name] = values
         else:
             values = as_text(raw.where(present))
             if col.kind == "enum":

@@ -26,13 +26,14 @@ import pandas as pd
 import shapely
 
 from gisplan.errors import GisplanError, LayerReadError, ValidationError
+from gisplan.inputs.access_layers import site_kinds
 from gisplan.inputs.geometry import check_geometry
 from gisplan.inputs.io import Engine, read_table, read_vector
 from gisplan.inputs.problems import Report
 from gisplan.inputs.schema import SCHEMAS, check_columns, locate
 from gisplan.inputs.spatial import area_index, keep_family, largest_share, split_lengths
 from gisplan.plan.catalogue import load_catalogue, load_metrics
-from gisplan.plan.settings import LAYER_NAMES, Plan, read_plan
+from gisplan.plan.settings import ACCESS_LAYERS, LAYER_NAMES, Plan, read_plan
 
 #: Area id of everything that lies in no community.
 UNASSIGNED = "unassigned"
@@ -66,6 +67,9 @@ class Layers:
     report: Report
     pipe_split: pd.DataFrame | None = None
     point_homes: dict[str, pd.Series] = field(default_factory=dict)
+    roads: gpd.GeoDataFrame | None = None  # the walking-access layers (ACCESS_LAYERS)
+    services: gpd.GeoDataFrame | None = None
+    sites: gpd.GeoDataFrame | None = None
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         return getattr(self, name)
@@ -319,7 +323,9 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
     report = Report()
     catalogue = plan_catalogue(plan, report)
     got = {name: read_layer(plan, name, engine=engine, repair=repair, report=report)
-           for name in LAYER_NAMES}
+           for name in LAYER_NAMES + ACCESS_LAYERS}
+    if got["sites"] is not None:
+        site_kinds(got["sites"], report=report, field=file_column(plan, "sites", "kinds"))
     geo_community, pipe_split, point_homes = cross_check(got, plan, catalogue, report)
     if geo_community is None and got.get("buildings") is not None:
         geo_community = pd.Series(UNASSIGNED, index=got["buildings"].index, dtype=object)
@@ -332,7 +338,8 @@ def load_layers(plan: Plan | str | Path, *, engine: Engine = "pyogrio",
 
     if not report.ok:
         raise ValidationError(report)
-    return Layers(plan=plan, catalogue=catalogue, **{n: got[n] for n in LAYER_NAMES},
+    return Layers(plan=plan, catalogue=catalogue,
+                  **{n: got[n] for n in LAYER_NAMES + ACCESS_LAYERS},
                   geo_community=geo_community, pipe_split=pipe_split, point_homes=point_homes,
                   declared=declared, stated=stated, report=report)
 

@@ -26,6 +26,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from gisplan.errors import PlanError
+from gisplan.plan.access import AccessSettings, parse_access
 from gisplan.plan.programme import (
     InvestmentSettings,
     ProgrammeSettings,
@@ -36,6 +37,8 @@ from gisplan.plan.programme import (
 #: Layer names of the contract, in the order data flows through them.
 LAYER_NAMES = ("communities", "buildings", "pipes", "facilities", "structures", "barriers")
 REQUIRED_LAYERS = ("communities", "buildings", "pipes")
+#: Optional layers of the walking-access analysis (gisplan.analysis.access).
+ACCESS_LAYERS = ("roads", "services", "sites")
 #: Suffixes of containers that may hold several layers (``file.gpkg:layer``).
 MULTI_LAYER_SUFFIXES = (".gpkg", ".sqlite", ".gdb")
 
@@ -108,6 +111,7 @@ class Plan:
     map: MapSettings = field(default_factory=MapSettings)
     programme: ProgrammeSettings | None = None
     investment: InvestmentSettings = field(default_factory=InvestmentSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
 
 
 class _Collector:
@@ -220,7 +224,7 @@ def read_plan(path: str | Path) -> Plan:
     col = _Collector(toml_path)
 
     known = {"plan", "layers", "fields", "quantities", "zones", "scope", "funding", "prices",
-             "map", "programme", "investment"}
+             "map", "programme", "investment", "access"}
     for key in sorted(set(data) - known):
         near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.5)
         hint = f"; did you mean [{near[0]}]?" if near else ""
@@ -238,8 +242,9 @@ def read_plan(path: str | Path) -> Plan:
     layers: dict[str, LayerSource] = {}
     given = set()  # named in [layers], even if malformed (that is reported on its own)
     for lname, spec in col.table(data, "layers").items():
-        if lname not in LAYER_NAMES:
-            col.bad("layers", f"unknown layer '{lname}'; expected one of {list(LAYER_NAMES)}")
+        if lname not in LAYER_NAMES + ACCESS_LAYERS:
+            col.bad("layers", f"unknown layer '{lname}'; expected one of "
+                              f"{list(LAYER_NAMES + ACCESS_LAYERS)}")
             continue
         given.add(lname)
         source = _layer_source(col, root, lname, spec)
@@ -251,7 +256,7 @@ def read_plan(path: str | Path) -> Plan:
 
     fields: dict[str, dict[str, str]] = {}
     for lname, mapping in col.table(data, "fields").items():
-        if lname not in LAYER_NAMES and lname not in ("quantities", "stated"):
+        if lname not in LAYER_NAMES + ACCESS_LAYERS + ("quantities", "stated"):
             col.bad(f"fields.{lname}", "unknown layer")
         elif not isinstance(mapping, dict) or not all(
                 isinstance(v, str) for v in mapping.values()):
@@ -330,10 +335,12 @@ def read_plan(path: str | Path) -> Plan:
     programme = (parse_programme(col, root, col.table(data, "programme"))
                  if "programme" in data else None)
     investment = parse_investment(col, col.table(data, "investment"))
+    access = parse_access(col, col.table(data, "access"))
 
     if col.problems:
         raise PlanError("plan.toml has problems:\n" + "\n".join(col.problems))
     return Plan(root=root, name=name, crs=crs, assume_crs=assume_crs,
                 layers=layers, fields=fields, declared=files["declared"],
                 stated=files["stated"], zones=zones, scope=scope, prices=prices,
-                map=map_settings, programme=programme, investment=investment)
+                map=map_settings, programme=programme, investment=investment,
+                access=access)

@@ -145,15 +145,15 @@ BAD = [
     pytest.param('crs = "EPSG:4552"', 'crs = "EPSG:999999"', "is not a CRS pyproj knows",
                  id="unknown-crs"),
     pytest.param("", "[colours]\nroof = 'red'", "[colours] unknown section", id="unknown-section"),
-    pytest.param('pipes = "p.geojson"', 'pipes = "p.geojson"\nroads = "r.geojson"',
-                 "unknown layer 'roads'", id="unknown-layer"),
+    pytest.param('pipes = "p.geojson"', 'pipes = "p.geojson"\nrivers = "r.geojson"',
+                 "unknown layer 'rivers'", id="unknown-layer"),
     pytest.param('pipes = "p.geojson"', "", "[layers] 'pipes' is required",
                  id="missing-required-layer"),
     pytest.param('pipes = "p.geojson"', 'pipes = { path = "p.geojson", colour = "red" }',
                  "pipes: unknown keys ['colour']", id="unknown-layer-key"),
     pytest.param('pipes = "p.geojson"', "pipes = 3", "pipes: expected a relative file path",
                  id="layer-not-a-path"),
-    pytest.param("", "[fields.roads]\nid = 'x'", "[fields.roads] unknown layer",
+    pytest.param("", "[fields.rivers]\nid = 'x'", "[fields.rivers] unknown layer",
                  id="fields-unknown-layer"),
     pytest.param("max_gap_m = 50", "max_gap_m = -5", "'max_gap_m' must be a finite number >= 0",
                  id="negative-gap"),
@@ -207,11 +207,11 @@ def test_bad_plan_toml_is_located(tmp_path, capsys, old, new, words):
 
 def test_every_plan_toml_problem_at_once(tmp_path):
     text = MINIMAL.replace('crs = "EPSG:4552"', 'crs = "EPSG:4326"').replace(
-        'pipes = "p.geojson"', 'roads = "r.geojson"') + "[colours]\n"
+        'pipes = "p.geojson"', 'rivers = "r.geojson"') + "[colours]\n"
     with pytest.raises(PlanError) as err:
         read_plan(plan_file(tmp_path, text))
     message = str(err.value)
-    for words in ("projected CRS in metres", "unknown layer 'roads'", "'pipes' is required",
+    for words in ("projected CRS in metres", "unknown layer 'rivers'", "'pipes' is required",
                   "[colours] unknown section"):
         assert words in message
 
