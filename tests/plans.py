@@ -326,8 +326,10 @@ snap_max_m = 50
 
 
 def write_access_plan(folder: Path, *, access: str = ACCESS_TOML,
-                      layers: dict[str, gpd.GeoDataFrame] | None = None) -> Path:
+                      layers: dict[str, gpd.GeoDataFrame] | None = None,
+                      quantities: pd.DataFrame | None = None) -> Path:
     """The mini plan with :func:`access_layers` and an ``[access]`` section."""
     layers = {**mini_layers(), **access_layers()} if layers is None else layers
     spec = "\n".join(f'{name} = "{name}.geojson"' for name in layers)
-    return write_plan(folder, layers, toml=PLAN_TOML.format(layers=spec) + access)
+    return write_plan(folder, layers, quantities=quantities,
+                      toml=PLAN_TOML.format(layers=spec) + access)

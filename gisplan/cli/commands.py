@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gisplan.errors import GisplanError
+from gisplan.inputs.problems import Report
 from gisplan.inputs.validation import Layers, load_layers
 from gisplan.outputs.staging import check_out_path, staged_output
 
@@ -188,7 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _check_max_gap_flag(args.max_gap_m)
     as_of = prog.as_of_day(args.as_of)
-    n = 7
+    n = 8 if _has_access(args.plan_dir) else 7
     check_out_path(args.out, _inputs(args))
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
@@ -220,9 +221,34 @@ def cmd_run(args: argparse.Namespace) -> int:
                            map_writer=_package_map_writer(layers, scope, zones,
                                                           online=args.online))
             written.append(stage / "packages")
+        if n == 8:
+            with progress(8, n, "步行可达 access"):
+                files, warnings = _write_access(layers, stage)
+            written += files
+            if warnings.warnings:  # summarised: many buildings may lie far from roads
+                print(warnings.format_text(), file=sys.stderr)
     _report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
     return 0
+
+
+def _has_access(plan_dir: Path) -> bool:
+    """The plan has roads and services: ``run`` adds walking access (gisplan.cli.access)."""
+    from gisplan.plan.settings import read_plan
+
+    try:
+        return {"roads", "services"} <= set(read_plan(plan_dir).layers)
+    except GisplanError:  # reported by the validate step
+        return False
+
+
+def _write_access(layers: Layers, stage: Path) -> tuple[list[Path], Report]:
+    """Walking access files (as ``gisplan access``) and the analysis' warnings."""
+    from gisplan.analysis.access import compute_access
+    from gisplan.outputs.access import write_access
+
+    access = compute_access(layers)
+    return write_access(access, layers, stage), access.report
 
 
 def _map_options(layers: Layers, *, basemap: str | None = None,

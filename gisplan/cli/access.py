@@ -1,0 +1,86 @@
+"""``gisplan access`` and ``gisplan sites``: walking access to services, and where to add them.
+
+Examples
+--------
+::
+
+    gisplan access layers/hunchun2020 --out out/access
+    gisplan sites layers/hunchun2020 --kind kindergarten --count 2 --out out/sites
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gisplan.cli.commands import _load, _report_written
+from gisplan.outputs.staging import staged_output
+
+
+def add_parser(sub, plan_command) -> None:
+    """Register ``access`` and ``sites``."""
+    c = plan_command("access", "walking access to services (生活圈步行可达性): access.csv, "
+                     "coverage.csv, access.html", out=True)
+    c.add_argument("--online", action="store_true",
+                   help="link Leaflet from a CDN instead of inlining it")
+    c = plan_command("sites", "choose candidate sites that bring the most households within "
+                     "walking distance of a kind of service (optimal, integer programming)",
+                     out=True)
+    c.add_argument("--kind", required=True, metavar="KIND",
+                   help="kind of service (gisplan/plan/data/service_standards.csv)")
+    c.add_argument("--count", type=int, required=True, metavar="K", help="sites to choose")
+
+
+def print_warnings(report) -> None:
+    if report.warnings:
+        print(report.format_text(), file=sys.stderr)
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    from gisplan.analysis.access import compute_access
+    from gisplan.outputs.access import write_access
+
+    layers = _load(args)
+    access = compute_access(layers)
+    print_warnings(access.report)
+    with staged_output(args.out) as stage:
+        written = write_access(access, layers, stage, offline=not args.online)
+    _report_written(args.out, written)
+    print(access_summary(access))
+    return 0
+
+
+def access_summary(access) -> str:
+    """One line per kind: households within of all, at the city level."""
+    city = access.coverage[access.coverage["level"] == "city"].set_index("kind")
+    lines = []
+    for r in access.kinds.itertuples(index=False):
+        c = city.loc[r.kind]
+        share = "" if c["households"] == 0 else f" ({c['share_within']:.1%})"
+        lines.append(f"{r.name_zh} {r.kind} ≤ {r.max_walk_m:g} m: {c['households_within']:,} of "
+                     f"{c['households']:,} households{share}")
+    return "\n".join(lines) or "no services"
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from gisplan.analysis.sites import choose_sites
+    from gisplan.errors import GisplanError
+    from gisplan.outputs.access import write_sites
+
+    if args.count < 1:
+        raise GisplanError(f"--count must be >= 1, got {args.count}")
+    layers = _load(args)
+    choice = choose_sites(layers, kind=args.kind, count=args.count)
+    print_warnings(choice.report)
+    with staged_output(args.out) as stage:
+        written = write_sites(choice, stage)
+    _report_written(args.out, written)
+    last = choice.table["households_within_total"].iloc[-1]
+    print(f"{args.kind} ≤ {choice.max_walk_m:g} m: {choice.households_within_before:,} → "
+          f"{last:,} of {choice.households:,} households with "
+          f"{', '.join(choice.table['site_id'].astype(str))} "
+          f"(best {len(choice.table)} of {choice.candidates} candidate sites)")
+    return 0
+
+
+COMMANDS = {"access": cmd_access, "sites": cmd_sites}
