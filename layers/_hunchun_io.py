@@ -25,6 +25,9 @@ pipes       = "pipes.geojson"
 facilities  = "facilities.geojson"
 structures  = "structures.geojson"
 barriers    = "barriers.geojson"
+roads       = "roads.geojson"
+services    = "services.geojson"
+sites       = "sites.geojson"
 
 [quantities]
 declared = "quantities.csv"
@@ -54,6 +57,9 @@ stated_total_cny = 180_000_000
 stated_construction_cny = 140_000_000
 stated_other_cny = 18_000_000
 stated_contingency_cny = 15_000_000
+
+[access]
+snap_max_m = 200
 """
 #: The headline figures the plan states (section 三（一）).
 STATED = [

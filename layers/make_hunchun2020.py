@@ -25,6 +25,7 @@ from shapely import affinity, unary_union
 from shapely.geometry import MultiPolygon, Point, box
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _hunchun_access as hac
 import _hunchun_geometry as hg
 import _hunchun_io as hio
 import _hunchun_programme as hprog
@@ -404,6 +405,9 @@ def main(argv=None) -> None:
     hio.write_layer(f, out / "facilities.geojson")
     hio.write_layer(s, out / "structures.geojson")
     hio.write_layer(hg.make_barriers(x0, y0, S), out / "barriers.geojson")
+    roads, services, sites = hac.make_access_layers(SEED, comms, b, s, f, x0, y0, S)
+    for name, frame in (("roads", roads), ("services", services), ("sites", sites)):
+        hio.write_layer(frame, out / f"{name}.geojson")
     (out / "plan.toml").write_text(hio.PLAN_TOML, encoding="utf-8")
     hio.write_csv(out / "quantities.csv", ["target_id", "item", "quantity"], q)
     hio.write_csv(
@@ -414,6 +418,7 @@ def main(argv=None) -> None:
     )
     hprog.write_programme(out, comms)
     hio.check(out, cat, TOTALS)
+    print(hac.check_access(out), "(generated walking-access layers)")
 
 
 if __name__ == "__main__":
