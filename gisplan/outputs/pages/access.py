@@ -156,8 +156,9 @@ def access_html(access: Access, layers: Layers, *, plan_name: str = "",
 <p>{e(plan_name)}; 坐标 CRS {e(layers.plan.crs)}. 步行距离 = 楼栋中心到最近可步行道路的直线距离 +
 沿路网距离 + 道路到设施中心的直线距离 (walk = building centroid to the nearest walkable road,
 along the network, then to the service's centroid).</p>
-{summary_table(access)}
 <div id="gp-access-map" class="gp-map"></div>
+<h2>各类设施覆盖 coverage per service（全市 city）</h2>
+{summary_table(access)}
 <h2>缺口 gaps ({n_gaps})</h2>
 <p class="gp-note">未在步行距离内的户数，按设施和社区；点击一行在地图上查看 households not within
 the walking distance, per service and community; click a row to see it on the map.

@@ -114,7 +114,7 @@
       options: { position: 'topleft' },
       onAdd: function () {
         const div = L.DomUtil.create('div', 'gp-legend leaflet-bar');
-        let h = '<label>设施 service <select id="gp-access-kind">';
+        let h = '<label>设施 service <select id="gp-access-kind" style="max-width:260px">';
         self.data.kinds.forEach((k, i) => {
           h += '<option value="' + i + '">' + esc(k.name_zh + ' ' + k.name_en + ' (' + K.fmt(k.max_walk_m, 0) + ' m)') + '</option>';
         });
