@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from gisplan.analysis.walknet import (
     Ends,
@@ -41,6 +42,7 @@ from gisplan.analysis.walknet import (
 )
 from gisplan.errors import GisplanError
 from gisplan.inputs.assign import building_homes
+from gisplan.inputs.grouping import TEXT, as_frame, text_column
 from gisplan.inputs.problems import Report
 from gisplan.inputs.schema import locate
 from gisplan.inputs.validation import UNASSIGNED, Layers
@@ -209,11 +211,13 @@ def compute_access(layers: Layers) -> Access:
     walk_m = np.where(np.isfinite(walk), np.round(walk, 2), np.nan)
     within = walk_m <= kinds["max_walk_m"].to_numpy()[:, None]
     b_ids = layers.buildings["building_id"].to_numpy(dtype=object)
-    table = pd.DataFrame({
-        "building_id": np.repeat(b_ids, n_k),
-        "community_id": np.repeat(ctx.homes, n_k),
-        "kind": np.tile(kinds.index.to_numpy(dtype=object), n_b),
-        "service_id": np.where(nearest >= 0, service_ids[np.maximum(nearest, 0)], None).T.ravel(),
+    home_code, home_ids = pd.factorize(ctx.homes)
+    rows = np.arange(n_b * n_k)
+    table = as_frame({  # building-major, kinds in the standard's order; text taken by code
+        "building_id": taken(rows // max(n_k, 1), b_ids),
+        "community_id": taken(home_code[rows // max(n_k, 1)], home_ids),
+        "kind": taken(rows % max(n_k, 1), kinds.index),
+        "service_id": taken(nearest.T.ravel(), service_ids),
         "walk_m": walk_m.T.ravel(),
         "within": within.T.ravel(),
     })
@@ -233,42 +237,60 @@ def coverage_table(layers: Layers, homes: NDArray[np.object_], households: NDArr
     """Households and households within per (area, kind), for every ``COVERAGE_LEVELS``.
 
     ``within`` is (kind, building); every community gets a row per kind, even with no
-    households; ``unassigned`` only where some building lies in no community.
+    households; ``unassigned`` only where some building lies in no community. Areas of a
+    level are in text order; sums by ``numpy.bincount`` on area codes.
     """
     com = layers.communities
-    street_of = dict(zip(com["community_id"], com["street"], strict=True))
-    name_of = dict(zip(com["community_id"], com["name"], strict=True))
-    inside = homes != UNASSIGNED
-    areas = [("community", np.where(inside, homes, None))]
-    if (~inside).any():
-        areas.append(("unassigned", np.where(inside, None, UNASSIGNED)))
-    areas.append(("street", pd.Series(homes).map(street_of).to_numpy(dtype=object)))
-    areas.append(("city", np.full(len(homes), "city", dtype=object)))
-    have = within * households[None, :]
+    com_ids = com["community_id"].to_numpy(dtype=object)
+    pos = pd.Index(com_ids).get_indexer(homes)  # -1: unassigned
+    streets, street_code = np.unique(com["street"].to_numpy(dtype=str), return_inverse=True)
+    levels = [("community", pos, com_ids, com["name"].to_numpy(dtype=object))]
+    if (pos < 0).any():
+        levels.append(("unassigned", np.where(pos < 0, 0, -1), np.array([UNASSIGNED], object),
+                       np.array(["未归属"], object)))
+    levels.append(("street", np.where(pos >= 0, street_code.ravel()[pos], -1),
+                   streets.astype(object), streets.astype(object)))
+    levels.append(("city", np.zeros(len(homes), dtype=np.intp), np.array(["city"], object),
+                   np.array([layers.plan.name], object)))
     parts = []
-    for level, key in areas:
-        frame = pd.DataFrame({"area_id": np.tile(key, len(kinds)),
-                              "kind": np.repeat(kinds.index.to_numpy(dtype=object), len(key)),
-                              "households": np.tile(households, len(kinds)),
-                              "households_within": have.ravel()})
-        sums = frame.dropna(subset=["area_id"]).groupby(["area_id", "kind"], sort=False).sum()
-        if level == "community":  # every community, also one without buildings
-            full = pd.MultiIndex.from_product([com["community_id"], kinds.index],
-                                              names=["area_id", "kind"])
-            sums = sums.reindex(full, fill_value=0.0)
-        parts.append(sums.reset_index().assign(level=level))
+    for level, code, ids, names in levels:
+        order = np.argsort(ids.astype(str), kind="stable")
+        ok = code >= 0
+        total = np.bincount(code[ok], weights=households[ok], minlength=len(ids))
+        inside = np.stack([np.bincount(code[ok], weights=households[ok] * w[ok],
+                                       minlength=len(ids)) for w in within]) if len(kinds) \
+            else np.zeros((0, len(ids)))
+        n_k = len(kinds)
+        parts.append(pd.DataFrame({
+            "level": level, "area_id": np.repeat(ids[order], n_k),
+            "kind": np.tile(kinds.index.to_numpy(dtype=object), len(ids)),
+            "households": np.repeat(total[order], n_k),
+            "households_within": inside[:, order].T.ravel(),
+            "area_name": np.repeat(names[order], n_k)}))
     out = pd.concat(parts, ignore_index=True)
-    out["level"] = pd.Categorical(out["level"], categories=COVERAGE_LEVELS, ordered=True)
-    out["kind_rank"] = out["kind"].map({k: i for i, k in enumerate(kinds.index)})
-    out = out.sort_values(["level", "area_id", "kind_rank"], kind="stable")
-    out["level"] = out["level"].astype(str)
+    for col in ("households", "households_within"):
+        out[col] = out[col].round().astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = out["households_within"] / out["households"]
     out["share_within"] = share.where(out["households"] > 0).round(4)
-    for col in ("households", "households_within"):
-        out[col] = out[col].astype(np.int64)
     out["max_walk_m"] = out["kind"].map(kinds["max_walk_m"])
-    names = {**name_of, UNASSIGNED: "未归属", "city": layers.plan.name}
-    out["area_name"] = out["area_id"].map(names).where(out["level"] != "street", out["area_id"])
     out["kind_zh"] = out["kind"].map(kinds["name_zh"])
-    return out[COVERAGE_COLUMNS].reset_index(drop=True)
+    return out[COVERAGE_COLUMNS]
+
+
+def taken(codes: NDArray[np.integer], texts: ArrayLike) -> pd.api.extensions.ExtensionArray:
+    """``texts[codes]`` as pandas' text dtype, missing where a code is negative.
+
+    Examples
+    --------
+    >>> list(taken(np.array([1, -1, 0]), ["a", "b"]))
+    ['b', nan, 'a']
+    """
+    codes = np.asarray(codes)
+    if (codes >= 0).all():
+        return text_column(codes, texts)
+    texts = np.asarray(texts, dtype=object)
+    if isinstance(TEXT, pd.StringDtype) and TEXT.storage == "pyarrow":
+        index = pa.array(np.maximum(codes, 0), mask=codes < 0)
+        return pd.array(pa.array(texts, pa.large_string()).take(index), dtype=TEXT)
+    return pd.array(np.where(codes >= 0, texts[np.maximum(codes, 0)], None), dtype=TEXT)

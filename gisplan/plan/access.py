@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -47,8 +48,14 @@ def load_service_standards() -> pd.DataFrame:
     -------
     DataFrame
         ``name_zh``, ``name_en``, ``max_walk_m`` (float, metres), ``life_circle``
-        (5, 10 or 15 minutes) and ``source`` (the standard and clause), in file order.
+        (5, 10 or 15 minutes) and ``source`` (the standard and clause), in file order;
+        a copy the caller may change.
     """
+    return _standards().copy()
+
+
+@cache
+def _standards() -> pd.DataFrame:
     table = read_data("service_standards.csv")
     out = table.set_index("kind")
     out["max_walk_m"] = pd.to_numeric(out["max_walk_m"]).astype(float)
@@ -70,7 +77,7 @@ class AccessSettings:
         """The plan's walking distance for ``kind``, else the standard's (metres)."""
         if kind in self.max_walk_m:
             return self.max_walk_m[kind]
-        return float(load_service_standards().at[kind, "max_walk_m"])
+        return float(_standards().at[kind, "max_walk_m"])
 
 
 def _positive(value: Any) -> bool:

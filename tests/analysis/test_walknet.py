@@ -149,3 +149,22 @@ def test_random_networks_match_the_reference(seed):
     for i in np.flatnonzero(np.isfinite(walk)):
         alone, _ = walks(roads, buildings[i:i + 1], services[which[i]:which[i] + 1], max_m=60)
         assert alone[0] == pytest.approx(walk[i], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_within_pairs_agree_with_one_walk_per_anchor(seed):
+    rng = np.random.default_rng(100 + seed)
+    roads = [LineString(rng.uniform(0, 500, (rng.integers(2, 5), 2))) for _ in range(15)]
+    net = build_network(roads)
+    graph = anchored_graph(net, snap_points(net, shapely.points(rng.uniform(0, 500, (8, 2))),
+                                            max_m=80))
+    ends = origin_ends(graph, snap_points(net, shapely.points(rng.uniform(0, 500, (60, 2))),
+                                          max_m=80))
+    rows, cols, walk = within_pairs(graph, ends, np.arange(8), radius=250)
+    got = {(int(r), int(c)): w for r, c, w in zip(rows, cols, walk, strict=True)}
+    want = {}
+    for j in range(8):
+        alone, _ = nearest_anchor(graph, ends, [j])
+        want |= {(j, int(i)): alone[i] for i in np.flatnonzero(alone <= 250)}
+    assert len(want) > 20 and got.keys() == want.keys()
+    assert all(got[k] == pytest.approx(want[k], abs=1e-9) for k in want)
