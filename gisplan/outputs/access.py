@@ -5,8 +5,12 @@ formula-safe). ``walk_m`` is empty where no service of the kind can be reached.
 
 Examples
 --------
->>> written = write_access(access, layers, Path("out"))  # doctest: +SKIP
->>> [p.name for p in written]  # doctest: +SKIP
+>>> import tempfile
+>>> from gisplan.analysis.access import compute_access
+>>> from gisplan.inputs.validation import load_layers
+>>> layers = load_layers("layers/hunchun2020")  # the bundled plan, from the repository root
+>>> written = write_access(compute_access(layers), layers, Path(tempfile.mkdtemp()))
+>>> [p.name for p in written]
 ['access.csv', 'coverage.csv', 'access.html']
 """
 

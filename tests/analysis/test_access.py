@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,3 +112,10 @@ def test_inputs_are_not_changed(tmp_path):
     compute_access(layers)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(layers.layer(name), frame)
+
+
+def test_a_plan_with_no_services_gives_empty_tables(tmp_path):
+    layers = load_layers(write_access_plan(tmp_path / "plan"))
+    access = compute_access(dataclasses.replace(layers, services=layers.services.iloc[:0]))
+    assert access.table.empty and list(access.table.columns) == ACCESS_COLUMNS
+    assert access.coverage.empty and access.kinds.empty

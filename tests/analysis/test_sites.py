@@ -11,6 +11,7 @@ from plans import (
     ACCESS_TOML,
     CRS,
     MINI_QUANTITIES,
+    access_layers,
     box,
     line,
     mini_layers,
@@ -136,3 +137,10 @@ def test_count_beyond_the_allowed_sites_is_an_error(tmp_path):
         choose_sites(layers, kind="zoo", count=1)
     with pytest.raises(GisplanError, match="--count must be >= 1"):
         choose_sites(layers, kind="market", count=0)
+
+
+def test_without_a_sites_layer_it_says_so(tmp_path):
+    layers = {**mini_layers(), **{k: v for k, v in access_layers().items() if k != "sites"}}
+    plan = write_access_plan(tmp_path / "plan", layers=layers)
+    with pytest.raises(GisplanError, match=r"\[layers\] has no sites"):
+        choose_sites(load_layers(plan), kind="kindergarten", count=1)

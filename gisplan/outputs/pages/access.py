@@ -11,8 +11,12 @@ value escaped.
 
 Examples
 --------
->>> write_access_page(access, layers, Path("out"))  # doctest: +SKIP
-PosixPath('out/access.html')
+>>> import tempfile
+>>> from gisplan.analysis.access import compute_access
+>>> from gisplan.inputs.validation import load_layers
+>>> layers = load_layers("layers/hunchun2020")  # the bundled plan, from the repository root
+>>> write_access_page(compute_access(layers), layers, Path(tempfile.mkdtemp())).name
+'access.html'
 """
 
 from __future__ import annotations

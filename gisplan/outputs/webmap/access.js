@@ -74,6 +74,7 @@
   };
 
   Access.prototype.walkText = function (p) {
+    if (!this.kind()) return '–';
     const w = p.walk[this.k];
     return w === null || w === undefined ? '无法到达 unreachable' : K.fmt(w, 0) + ' m';
   };
@@ -91,6 +92,10 @@
 
   Access.prototype.buildingPopup = function (p) {
     const kind = this.kind();
+    if (!kind) {
+      return '<div class="gp-popup"><h4>楼栋 building ' + esc(p.building_id) + '</h4>' + K.attrs([
+        ['社区 community', p.community_id], ['户数 households', K.fmtQ(p.households)]]) + '</div>';
+    }
     const w = p.walk[this.k];
     const ok = w !== null && w !== undefined && w <= kind.max_walk_m + 1e-9;
     return '<div class="gp-popup"><h4>楼栋 building ' + esc(p.building_id) + '</h4>' + K.attrs([
