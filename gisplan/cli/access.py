@@ -11,10 +11,11 @@ Examples
 from __future__ import annotations
 
 import argparse
-import sys
+from pathlib import Path
 
-from gisplan.cli.commands import _load, _report_written
-from gisplan.outputs.staging import staged_output
+from gisplan.cli.commands import _inputs, _load, _report_written, print_warnings, staged
+from gisplan.inputs.problems import Report
+from gisplan.inputs.validation import Layers
 
 
 def add_parser(sub, plan_command) -> None:
@@ -31,11 +32,6 @@ def add_parser(sub, plan_command) -> None:
     c.add_argument("--count", type=int, required=True, metavar="K", help="sites to choose")
 
 
-def print_warnings(report) -> None:
-    if report.warnings:
-        print(report.format_text(), file=sys.stderr)
-
-
 def cmd_access(args: argparse.Namespace) -> int:
     from gisplan.analysis.access import compute_access
     from gisplan.outputs.access import write_access
@@ -43,7 +39,7 @@ def cmd_access(args: argparse.Namespace) -> int:
     layers = _load(args)
     access = compute_access(layers)
     print_warnings(access.report)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         written = write_access(access, layers, stage, offline=not args.online)
     _report_written(args.out, written)
     print(access_summary(access))
@@ -72,7 +68,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
     layers = _load(args)
     choice = choose_sites(layers, kind=args.kind, count=args.count)
     print_warnings(choice.report)
-    with staged_output(args.out) as stage:
+    with staged(args.out, _inputs(args)) as stage:
         written = write_sites(choice, stage)
     _report_written(args.out, written)
     last = choice.table["households_within_total"].iloc[-1]
@@ -81,6 +77,26 @@ def cmd_sites(args: argparse.Namespace) -> int:
           f"{', '.join(choice.table['site_id'].astype(str))} "
           f"(best {len(choice.table)} of {choice.candidates} candidate sites)")
     return 0
+
+
+def has_access(plan_dir: Path) -> bool:
+    """The plan has roads and services: ``gisplan run`` adds walking access."""
+    from gisplan.errors import GisplanError
+    from gisplan.plan.settings import read_plan
+
+    try:
+        return {"roads", "services"} <= set(read_plan(plan_dir).layers)
+    except GisplanError:  # reported by run's validate step
+        return False
+
+
+def write_access_step(layers: Layers, stage: Path) -> tuple[list[Path], Report]:
+    """``run``'s walking-access step: the files of ``gisplan access`` and the warnings."""
+    from gisplan.analysis.access import compute_access
+    from gisplan.outputs.access import write_access
+
+    access = compute_access(layers)
+    return write_access(access, layers, stage), access.report
 
 
 COMMANDS = {"access": cmd_access, "sites": cmd_sites}

@@ -46,7 +46,12 @@ def _print_warnings(layers: Layers) -> None:
     """The load's warnings on stderr: one line per (layer, kind) with a count and the
     first ids (every line with ``--verbose``, none with ``--quiet``); all of them go to
     ``OUT/warnings.csv``."""
-    found = layers.report.warnings
+    print_warnings(layers.report)
+
+
+def print_warnings(report: Report) -> None:
+    """A step's warnings (the load's, an analysis'), as :func:`_print_warnings` does."""
+    found = report.warnings
     STATE["warnings"] = list(STATE["warnings"]) + found  # type: ignore[operator]
     if STATE["verbosity"] < 0 or not found:
         return
@@ -182,6 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.analysis.scope import compute_scope
     from gisplan.analysis.zones import detect_zones
     from gisplan.cli import programme as prog
+    from gisplan.cli.access import has_access, write_access_step
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
@@ -189,7 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _check_max_gap_flag(args.max_gap_m)
     as_of = prog.as_of_day(args.as_of)
-    n = 8 if _has_access(args.plan_dir) else 7
+    n = 8 if has_access(args.plan_dir) else 7
     check_out_path(args.out, _inputs(args))
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
@@ -223,32 +229,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             written.append(stage / "packages")
         if n == 8:
             with progress(8, n, "步行可达 access"):
-                files, warnings = _write_access(layers, stage)
+                files, warnings = write_access_step(layers, stage)
             written += files
-            if warnings.warnings:  # summarised: many buildings may lie far from roads
-                print(warnings.format_text(), file=sys.stderr)
+            print_warnings(warnings)
     _report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
     return 0
-
-
-def _has_access(plan_dir: Path) -> bool:
-    """The plan has roads and services: ``run`` adds walking access (gisplan.cli.access)."""
-    from gisplan.plan.settings import read_plan
-
-    try:
-        return {"roads", "services"} <= set(read_plan(plan_dir).layers)
-    except GisplanError:  # reported by the validate step
-        return False
-
-
-def _write_access(layers: Layers, stage: Path) -> tuple[list[Path], Report]:
-    """Walking access files (as ``gisplan access``) and the analysis' warnings."""
-    from gisplan.analysis.access import compute_access
-    from gisplan.outputs.access import write_access
-
-    access = compute_access(layers)
-    return write_access(access, layers, stage), access.report
 
 
 def _map_options(layers: Layers, *, basemap: str | None = None,

@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-import math
+import difflib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -80,33 +80,36 @@ class AccessSettings:
         return float(_standards().at[kind, "max_walk_m"])
 
 
-def _positive(value: Any) -> bool:
-    return (not isinstance(value, bool) and isinstance(value, int | float)
-            and math.isfinite(value) and value > 0)
+#: Walking distances (metres) a plan may set: at least 1 m, at most 100 km.
+MAX_WALK_RANGE = (1.0, 100_000.0)
+#: How far from a road a feature may be (metres): at least 1 m, at most 10 km.
+SNAP_RANGE = (1.0, 10_000.0)
 
 
 def parse_access(col: _Collector, section: dict[str, Any]) -> AccessSettings:
     """Check ``[access]``; every problem goes to ``col`` (located), defaults stand in."""
-    kinds = list(load_service_standards().index)
-    for key in sorted(set(section) - {"max_walk_m", "snap_max_m"}):
-        col.bad("access", f"unknown key '{key}'; expected max_walk_m, snap_max_m")
-    overrides: dict[str, float] = {}
+    kinds = list(_standards().index)
+    col.known_keys(section, "access", ("max_walk_m", "snap_max_m"))
     given = section.get("max_walk_m", {})
     if not isinstance(given, dict):
         col.bad("access", "'max_walk_m' must be a table of kind = metres, e.g. "
                           "{ kindergarten = 300 }")
         given = {}
+    overrides: dict[str, float] = {}
+    low, high = MAX_WALK_RANGE
     for kind, value in given.items():
         if kind not in kinds:
-            col.bad("access.max_walk_m", f"unknown kind of service '{kind}'; expected one of "
-                                         f"{kinds} (gisplan/plan/data/service_standards.csv)")
-        elif not _positive(value):
-            col.bad("access.max_walk_m",
-                    f"'{kind}' must be a finite number of metres > 0, got {value!r}")
-        else:
-            overrides[kind] = float(value)
-    snap = section.get("snap_max_m", DEFAULT_SNAP_MAX_M)
-    if not _positive(snap):
-        col.bad("access", f"'snap_max_m' must be a finite number of metres > 0, got {snap!r}")
-        snap = DEFAULT_SNAP_MAX_M
-    return AccessSettings(max_walk_m=overrides, snap_max_m=float(snap))
+            near = difflib.get_close_matches(kind, kinds, n=1, cutoff=0.5)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            col.bad("access.max_walk_m", f"unknown kind of service '{kind}'{hint} (known: "
+                                         f"{', '.join(kinds)}; gisplan/plan/data/"
+                                         "service_standards.csv)")
+            continue
+        before = len(col.problems)
+        metres = col.number({kind: value}, "access.max_walk_m", kind, 0.0, minimum=low,
+                            maximum=high)
+        if len(col.problems) == before:
+            overrides[kind] = metres
+    snap = col.number(section, "access", "snap_max_m", DEFAULT_SNAP_MAX_M,
+                      minimum=SNAP_RANGE[0], maximum=SNAP_RANGE[1])
+    return AccessSettings(max_walk_m=overrides, snap_max_m=snap)

@@ -36,8 +36,10 @@ def access_out(evil_plan, tmp_path_factory):
 
 
 def test_access_writes_the_tables(access_out, capsys):
-    assert sorted(p.name for p in access_out.iterdir()) == ["access.csv", "access.html",
-                                                            "coverage.csv"]
+    names = {p.name for p in access_out.iterdir()}
+    assert {"access.csv", "access.html", "coverage.csv", "warnings.csv"} <= names
+    warned = pd.read_csv(access_out / "warnings.csv", encoding="utf-8-sig")
+    assert "k2" in set(warned.astype(str).to_numpy().ravel())  # the analysis' warning too
     raw = (access_out / "access.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese
     t = pd.read_csv(access_out / "access.csv", encoding="utf-8-sig", keep_default_na=False)
@@ -55,7 +57,8 @@ def test_summary_and_warnings_on_the_terminal(evil_plan, tmp_path, capsys):
     assert main(["access", str(evil_plan), "--out", str(tmp_path / "o")]) == 0
     out, err = capsys.readouterr()
     assert "幼儿园 kindergarten ≤ 300 m: 54 of 78 households (69.2%)" in out
-    assert "services [k2]: farther than snap_max_m = 50 m" in err
+    assert "services: farther than snap_max_m = 50 m from every walkable road" in err
+    assert "(k2)" in err
 
 
 def test_sites_writes_the_ranked_choice(evil_plan, tmp_path, capsys):

@@ -43,17 +43,22 @@ def test_defaults_and_overrides(tmp_path):
     assert plan.access.max_walk("nursery") == 300 and plan.access.snap_max_m == 80
 
 
+WALK = "must be a finite number >= 1 and <= 100000"
 BAD = [
     ("max_walk_m = { zoo = 300 }", "[access.max_walk_m] unknown kind of service 'zoo'"),
-    ("max_walk_m = { market = -1 }", "'market' must be a finite number of metres > 0"),
-    ("max_walk_m = { market = nan }", "'market' must be a finite number of metres > 0"),
-    ("max_walk_m = { market = inf }", "'market' must be a finite number of metres > 0"),
-    ("max_walk_m = { market = true }", "'market' must be a finite number of metres > 0"),
-    ("max_walk_m = { market = \"500\" }", "'market' must be a finite number of metres > 0"),
+    ("max_walk_m = { kindergarden = 300 }", "did you mean 'kindergarten'?"),
+    ("max_walk_m = { market = -1 }", f"[access.max_walk_m] 'market' {WALK}, got -1"),
+    ("max_walk_m = { market = 0.5 }", f"'market' {WALK}, got 0.5"),
+    ("max_walk_m = { market = 1e6 }", f"'market' {WALK}, got 1000000.0"),
+    ("max_walk_m = { market = nan }", f"'market' {WALK}, got nan"),
+    ("max_walk_m = { market = inf }", f"'market' {WALK}, got inf"),
+    ("max_walk_m = { market = true }", f"'market' {WALK}, got True"),
+    ("max_walk_m = { market = \"500\" }", f"'market' {WALK}, got '500'"),
     ("max_walk_m = 300", "[access] 'max_walk_m' must be a table of kind = metres"),
-    ("snap_max_m = 0", "[access] 'snap_max_m' must be a finite number of metres > 0"),
-    ("snap_max_m = nan", "[access] 'snap_max_m' must be a finite number of metres > 0"),
+    ("snap_max_m = 0", "[access] 'snap_max_m' must be a finite number >= 1 and <= 10000"),
+    ("snap_max_m = nan", "[access] 'snap_max_m' must be a finite number >= 1 and <= 10000"),
     ("walk_speed = 1.2", "[access] unknown key 'walk_speed'"),
+    ("snap_max = 100", "did you mean 'snap_max_m'?"),
 ]
 
 
