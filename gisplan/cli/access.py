@@ -13,8 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gisplan.cli.commands import _inputs, _load, _report_written, print_warnings, staged
-from gisplan.inputs.problems import Report
+from gisplan.cli.commands import _inputs, _load, _print_warnings, _report_written, progress, staged
 from gisplan.inputs.validation import Layers
 
 
@@ -38,7 +37,7 @@ def cmd_access(args: argparse.Namespace) -> int:
 
     layers = _load(args)
     access = compute_access(layers)
-    print_warnings(access.report)
+    _print_warnings(access)
     with staged(args.out, _inputs(args)) as stage:
         written = write_access(access, layers, stage, offline=not args.online)
     _report_written(args.out, written)
@@ -67,7 +66,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
         raise GisplanError(f"--count must be >= 1, got {args.count}")
     layers = _load(args)
     choice = choose_sites(layers, kind=args.kind, count=args.count)
-    print_warnings(choice.report)
+    _print_warnings(choice)
     with staged(args.out, _inputs(args)) as stage:
         written = write_sites(choice, stage)
     _report_written(args.out, written)
@@ -90,13 +89,16 @@ def has_access(plan_dir: Path) -> bool:
         return False
 
 
-def write_access_step(layers: Layers, stage: Path) -> tuple[list[Path], Report]:
-    """``run``'s walking-access step: the files of ``gisplan access`` and the warnings."""
+def access_step(layers: Layers, stage: Path, *, step: int) -> list[Path]:
+    """``run``'s last step, walking access: the files of ``gisplan access``, its warnings."""
     from gisplan.analysis.access import compute_access
     from gisplan.outputs.access import write_access
 
-    access = compute_access(layers)
-    return write_access(access, layers, stage), access.report
+    with progress(step, step, "步行可达 access"):
+        access = compute_access(layers)
+        written = write_access(access, layers, stage)
+    _print_warnings(access)
+    return written
 
 
 COMMANDS = {"access": cmd_access, "sites": cmd_sites}

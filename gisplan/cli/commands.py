@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gisplan.errors import GisplanError
-from gisplan.inputs.problems import Report
 from gisplan.inputs.validation import Layers, load_layers
 from gisplan.outputs.staging import check_out_path, staged_output
 
@@ -43,15 +42,10 @@ def progress(step: int, total: int, label: str) -> Iterator[None]:
 
 
 def _print_warnings(layers: Layers) -> None:
-    """The load's warnings on stderr: one line per (layer, kind) with a count and the
-    first ids (every line with ``--verbose``, none with ``--quiet``); all of them go to
-    ``OUT/warnings.csv``."""
-    print_warnings(layers.report)
-
-
-def print_warnings(report: Report) -> None:
-    """A step's warnings (the load's, an analysis'), as :func:`_print_warnings` does."""
-    found = report.warnings
+    """The load's warnings (or an analysis', anything with a ``report``) on stderr: one line
+    per (layer, kind) with a count and the first ids (every line with ``--verbose``, none
+    with ``--quiet``); all of them go to ``OUT/warnings.csv``."""
+    found = layers.report.warnings
     STATE["warnings"] = list(STATE["warnings"]) + found  # type: ignore[operator]
     if STATE["verbosity"] < 0 or not found:
         return
@@ -187,7 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.analysis.scope import compute_scope
     from gisplan.analysis.zones import detect_zones
     from gisplan.cli import programme as prog
-    from gisplan.cli.access import has_access, write_access_step
+    from gisplan.cli.access import access_step, has_access
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
@@ -228,10 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                                           online=args.online))
             written.append(stage / "packages")
         if n == 8:
-            with progress(8, n, "步行可达 access"):
-                files, warnings = write_access_step(layers, stage)
-            written += files
-            print_warnings(warnings)
+            written += access_step(layers, stage, step=8)
     _report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
     return 0
