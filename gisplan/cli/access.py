@@ -90,10 +90,13 @@ def has_access(plan_dir: Path) -> bool:
 
 
 def access_step(layers: Layers, stage: Path, *, step: int) -> list[Path]:
-    """``run``'s last step, walking access: the files of ``gisplan access``, its warnings."""
+    """``run``'s last step, walking access: the files of ``gisplan access``, its warnings;
+    nothing where the plan has no roads or no services."""
     from gisplan.analysis.access import compute_access
     from gisplan.outputs.access import write_access
 
+    if not {"roads", "services"} <= set(layers.plan.layers):
+        return []
     with progress(step, step, "步行可达 access"):
         access = compute_access(layers)
         written = write_access(access, layers, stage)

@@ -42,9 +42,8 @@ def progress(step: int, total: int, label: str) -> Iterator[None]:
 
 
 def _print_warnings(layers: Layers) -> None:
-    """The load's warnings (or an analysis', anything with a ``report``) on stderr: one line
-    per (layer, kind) with a count and the first ids (every line with ``--verbose``, none
-    with ``--quiet``); all of them go to ``OUT/warnings.csv``."""
+    """Warnings of the load (or of anything with a ``report``) on stderr, grouped per (layer,
+    kind) with the first ids (all with --verbose, none with --quiet); all in OUT/warnings.csv."""
     found = layers.report.warnings
     STATE["warnings"] = list(STATE["warnings"]) + found  # type: ignore[operator]
     if STATE["verbosity"] < 0 or not found:
@@ -221,8 +220,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                            map_writer=_package_map_writer(layers, scope, zones,
                                                           online=args.online))
             written.append(stage / "packages")
-        if n == 8:
-            written += access_step(layers, stage, step=8)
+        written += access_step(layers, stage, step=8)  # walking access, when n == 8
     _report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
     return 0
