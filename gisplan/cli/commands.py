@@ -42,8 +42,7 @@ def progress(step: int, total: int, label: str) -> Iterator[None]:
 
 
 def _print_warnings(layers: Layers) -> None:
-    """Warnings of the load (or of anything with a ``report``) on stderr, grouped per (layer,
-    kind) with the first ids (all with --verbose, none with --quiet); all in OUT/warnings.csv."""
+    """``.report`` warnings to stderr grouped (--verbose: all, --quiet: none), OUT/warnings.csv."""
     found = layers.report.warnings
     STATE["warnings"] = list(STATE["warnings"]) + found  # type: ignore[operator]
     if STATE["verbosity"] < 0 or not found:
