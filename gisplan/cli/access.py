@@ -13,7 +13,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gisplan.cli.commands import _inputs, _load, _print_warnings, _report_written, progress, staged
+from gisplan.cli.commands import (
+    input_paths,
+    load_plan,
+    print_warnings,
+    progress,
+    report_written,
+    staged,
+)
 from gisplan.inputs.validation import Layers
 
 
@@ -35,12 +42,12 @@ def cmd_access(args: argparse.Namespace) -> int:
     from gisplan.analysis.access import compute_access
     from gisplan.outputs.access import write_access
 
-    layers = _load(args)
+    layers = load_plan(args)
     access = compute_access(layers)
-    _print_warnings(access)
-    with staged(args.out, _inputs(args)) as stage:
+    print_warnings(access)
+    with staged(args.out, input_paths(args)) as stage:
         written = write_access(access, layers, stage, offline=not args.online)
-    _report_written(args.out, written)
+    report_written(args.out, written)
     print(access_summary(access))
     return 0
 
@@ -64,12 +71,12 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
     if args.count < 1:
         raise GisplanError(f"--count must be >= 1, got {args.count}")
-    layers = _load(args)
+    layers = load_plan(args)
     choice = choose_sites(layers, kind=args.kind, count=args.count)
-    _print_warnings(choice)
-    with staged(args.out, _inputs(args)) as stage:
+    print_warnings(choice)
+    with staged(args.out, input_paths(args)) as stage:
         written = write_sites(choice, stage)
-    _report_written(args.out, written)
+    report_written(args.out, written)
     last = choice.table["households_within_total"].iloc[-1]
     print(f"{args.kind} ≤ {choice.max_walk_m:g} m: {choice.households_within_before:,} → "
           f"{last:,} of {choice.households:,} households with "
@@ -100,7 +107,7 @@ def access_step(layers: Layers, stage: Path, *, step: int) -> list[Path]:
     with progress(step, step, "步行可达 access"):
         access = compute_access(layers)
         written = write_access(access, layers, stage)
-    _print_warnings(access)
+    print_warnings(access)
     return written
 
 

@@ -41,7 +41,7 @@ def progress(step: int, total: int, label: str) -> Iterator[None]:
         print(f" {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
 
 
-def _print_warnings(layers: Layers) -> None:
+def print_warnings(layers: Layers) -> None:
     """``.report`` warnings to stderr grouped (--verbose: all, --quiet: none), OUT/warnings.csv."""
     found = layers.report.warnings
     STATE["warnings"] = list(STATE["warnings"]) + found  # type: ignore[operator]
@@ -85,23 +85,23 @@ def staged(out: Path, inputs: Sequence[Path | str | None] = ()) -> Iterator[Path
             write_warnings(STATE["warnings"], stage / "warnings.csv")  # type: ignore[arg-type]
 
 
-def _check_max_gap_flag(max_gap_m: float | None) -> None:
+def check_max_gap_flag(max_gap_m: float | None) -> None:
     """``--max-gap-m`` must be a finite number >= 0 (checked before anything is read)."""
     if max_gap_m is not None and not (math.isfinite(max_gap_m) and max_gap_m >= 0):
         raise GisplanError(f"--max-gap-m must be >= 0 and finite, got {max_gap_m:g}")
 
 
-def _inputs(args: argparse.Namespace) -> list[Path]:
+def input_paths(args: argparse.Namespace) -> list[Path]:
     """Every input path a command names (plan folders and files), for the --out check."""
     names = ("plan_dir", "old_dir", "new_dir", "proposal", "rules", "fire_lanes", "markup",
              "cad_mapping")
     return [getattr(args, n) for n in names if getattr(args, n, None) is not None]
 
 
-def _load(args: argparse.Namespace) -> Layers:
+def load_plan(args: argparse.Namespace) -> Layers:
     STATE["step"] = "校验 validate"
     layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
-    _print_warnings(layers)
+    print_warnings(layers)
     if getattr(args, "out", None) is not None:
         check_out_path(args.out, [s.path for s in layers.plan.layers.values()])
     return layers
@@ -121,19 +121,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _scope_and_zones(args: argparse.Namespace, *, layers: Layers | None = None):
+def scope_and_zones(args: argparse.Namespace, *, layers: Layers | None = None):
     from gisplan.analysis.scope import compute_scope
     from gisplan.analysis.zones import detect_zones
 
-    _check_max_gap_flag(args.max_gap_m)
-    layers = _load(args) if layers is None else layers
+    check_max_gap_flag(args.max_gap_m)
+    layers = load_plan(args) if layers is None else layers
     STATE["step"] = "连片片区 zones"
     zones = detect_zones(layers, max_gap_m=args.max_gap_m)
     STATE["step"] = "工程量 scope"
     return zones, compute_scope(layers, zones=zones.membership)
 
 
-def _report_written(out: Path, written: list[Path]) -> None:
+def report_written(out: Path, written: list[Path]) -> None:
     if STATE["verbosity"] < 0:
         return
     for path in written:
@@ -144,32 +144,32 @@ def cmd_scope(args: argparse.Namespace) -> int:
     from gisplan.outputs.pages.summary import write_report
     from gisplan.outputs.workbook import write_scope_tables
 
-    _check_max_gap_flag(args.max_gap_m)
+    check_max_gap_flag(args.max_gap_m)
     if args.engine == "dask":
         from gisplan.engines.distributed import run_scope_dask
 
         run = run_scope_dask(args.plan_dir, scheduler=args.scheduler, n_workers=args.workers,
                              max_gap_m=args.max_gap_m, repair=args.repair)
-        _print_warnings(run.layers)
+        print_warnings(run.layers)
         scope, communities = run.scope, run.layers.communities
     else:
-        layers = _load(args)
-        _, scope = _scope_and_zones(args, layers=layers)
+        layers = load_plan(args)
+        _, scope = scope_and_zones(args, layers=layers)
         communities = layers.communities
-    with staged(args.out, _inputs(args)) as stage:
+    with staged(args.out, input_paths(args)) as stage:
         written = write_scope_tables(scope, stage, communities=communities)
         written.append(write_report(scope, stage, communities=communities))
-    _report_written(args.out, written)
+    report_written(args.out, written)
     return 0
 
 
 def cmd_zones(args: argparse.Namespace) -> int:
     from gisplan.outputs.exports.layer_files import write_zone_files
 
-    zones, scope = _scope_and_zones(args)
-    with staged(args.out, _inputs(args)) as stage:
+    zones, scope = scope_and_zones(args)
+    with staged(args.out, input_paths(args)) as stage:
         written = write_zone_files(zones, scope, stage)
-    _report_written(args.out, written)
+    report_written(args.out, written)
     n = len(zones.outlines)
     print(f"{n} zones from {len(zones.membership)} communities (max gap {zones.max_gap_m:g} m)")
     return 0
@@ -185,22 +185,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.outputs.pages.summary import write_report
     from gisplan.outputs.workbook import write_scope_tables
 
-    _check_max_gap_flag(args.max_gap_m)
+    check_max_gap_flag(args.max_gap_m)
     as_of = prog.as_of_day(args.as_of)
     n = 8 if has_access(args.plan_dir) else 7
-    check_out_path(args.out, _inputs(args))
+    check_out_path(args.out, input_paths(args))
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
         programme = None if layers.plan.programme is None else prog.read_step(layers)
     check_out_path(args.out, [s.path for s in layers.plan.layers.values()])
-    _print_warnings(layers)
+    print_warnings(layers)
     with progress(2, n, "连片片区 zones"):
         zones = detect_zones(layers, max_gap_m=args.max_gap_m)
     with progress(3, n, "工程量 scope"):
         scope = compute_scope(layers, zones=zones.membership)
         result = None if programme is None else prog.compute_step(layers, scope, programme, as_of)
     prog.print_warnings(result)
-    with staged(args.out, _inputs(args)) as stage:
+    with staged(args.out, input_paths(args)) as stage:
         with progress(4, n, "表格 tables"):
             written = (write_scope_tables(scope, stage, communities=layers.communities)
                        + write_zone_files(zones, scope, stage))
@@ -220,7 +220,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                                           online=args.online))
             written.append(stage / "packages")
         written += access_step(layers, stage, step=8)  # walking access, when n == 8
-    _report_written(args.out, written)
+    report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
     return 0
 
@@ -261,12 +261,12 @@ def _package_map_writer(layers: Layers, scope, zones, *, online: bool = False):
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    layers = _load(args)
-    zones, scope = _scope_and_zones(args, layers=layers)
-    with staged(args.out, _inputs(args)) as stage:
+    layers = load_plan(args)
+    zones, scope = scope_and_zones(args, layers=layers)
+    with staged(args.out, input_paths(args)) as stage:
         written = _write_map(layers, scope, zones, stage, online=args.online,
                              basemap=args.basemap, metric=args.metric)
-    _report_written(args.out, written)
+    report_written(args.out, written)
     return 0
 
 
@@ -280,9 +280,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from gisplan.outputs.exports.layer_files import FORMATS, enrich_layers, write_exports
     from gisplan.outputs.packages import write_packages
 
-    layers = _load(args)
-    zones, scope = _scope_and_zones(args, layers=layers)
-    with staged(args.out, _inputs(args)) as stage:
+    layers = load_plan(args)
+    zones, scope = scope_and_zones(args, layers=layers)
+    with staged(args.out, input_paths(args)) as stage:
         enriched = enrich_layers(layers, scope, zones)
         written = write_exports(layers, scope, zones, stage, formats=args.format or FORMATS,
                                 community=args.community, shp_encoding=args.shp_encoding,
@@ -293,108 +293,19 @@ def cmd_export(args: argparse.Namespace) -> int:
                 communities=None if args.community is None else [args.community],
                 map_writer=_package_map_writer(layers, scope, zones, online=args.online))
         written = _top_level(stage, written)
-    _report_written(args.out, written)
+    report_written(args.out, written)
     return 0
-
-
-def _cad_proposals(args: argparse.Namespace, layers: Layers):
-    """A DXF site plan read through its mapping; entities it does not map are warned about."""
-    from gisplan.inputs.cad import read_cad_proposal
-    from gisplan.inputs.problems import Report
-
-    if args.cad_mapping is None:
-        raise GisplanError(f"--proposal {args.proposal}: a DXF drawing needs --cad-mapping FILE "
-                           "(which CAD layers and blocks are which work items, and the "
-                           "drawing's crs)")
-    read = read_cad_proposal(args.proposal, layers, mapping=args.cad_mapping)
-    report = Report()
-    for r in read.unmapped.itertuples(index=False):
-        report.add("warning", f"proposal ({args.proposal.name})", "unmapped_cad",
-                   f"CAD layer '{r.cad_layer}': {r.count} × {r.cad_type} not reviewed: "
-                   f"{r.reason}")
-    STATE["warnings"] = list(STATE["warnings"]) + report.warnings  # type: ignore[operator]
-    if report.warnings and STATE["verbosity"] >= 0:
-        print("\n".join(p.format() for p in report.warnings), file=sys.stderr)
-    return read.proposals
-
-
-def cmd_review(args: argparse.Namespace) -> int:
-    from gisplan.analysis.review import review_proposals
-    from gisplan.inputs.proposals import load_rules, read_fire_lanes, read_markup, read_proposal
-    from gisplan.outputs.pages.review import write_review
-    from gisplan.outputs.pages.review_map import review_map
-
-    check_out_path(args.out, _inputs(args))
-    rules = load_rules(args.rules)
-    layers = _load(args)
-    if args.proposal.suffix.lower() == ".dxf":
-        proposals = _cad_proposals(args, layers)
-    else:
-        proposals = read_proposal(args.proposal, layers, engine=args.engine)
-    lanes = (None if args.fire_lanes is None
-             else read_fire_lanes(args.fire_lanes, layers, engine=args.engine))
-    markup = None if args.markup is None else read_markup(args.markup, layers, engine=args.engine)
-    inputs = {k: str(v) for k, v in (("plan", args.plan_dir), ("proposal", args.proposal),
-                                     ("rules", args.rules), ("fire_lanes", args.fire_lanes),
-                                     ("markup", args.markup), ("cad_mapping", args.cad_mapping))
-              if v is not None}
-    review = review_proposals(layers, proposals, rules=rules, fire_lanes=lanes, markup=markup,
-                              inputs=inputs)
-    with staged(args.out, _inputs(args)) as stage:
-        written = write_review(review, stage, map_html=review_map(layers, fire_lanes=lanes,
-                                                               offline=not args.online))
-    _report_written(args.out, written)
-    f = review.findings
-    print(f"{len(review.proposals)} proposals, {len(f)} checks: {int((~f['passed']).sum())} "
-          f"failed; {int((~review.proposals['passed']).sum())} proposals need changes; "
-          f"违建台账 ledger {len(review.ledger)} structures")
-    return 0
-
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    from gisplan.analysis.diff import diff_plans
-    from gisplan.analysis.scope import compute_scope
-    from gisplan.outputs.pages.diff import write_diff, write_diff_map
-
-    if args.tolerance_m < 0:
-        raise GisplanError(f"--tolerance-m must be >= 0, got {args.tolerance_m:g}")
-    check_out_path(args.out, _inputs(args))
-    old = load_layers(args.old_dir, engine=args.engine, repair=args.repair)
-    new = load_layers(args.new_dir, engine=args.engine, repair=args.repair)
-    _print_warnings(old)
-    _print_warnings(new)
-    diff = diff_plans(old, new, old_scope=compute_scope(old), new_scope=compute_scope(new),
-                      tolerance_m=args.tolerance_m)
-    with staged(args.out, _inputs(args)) as stage:
-        written = write_diff(diff, stage)
-        written.append(write_diff_map(diff, stage, old_name=old.plan.name,
-                                      new_name=new.plan.name, old_source=_source(old),
-                                      new_source=_source(new), context=new.communities,
-                                      offline=not args.online))
-    _report_written(args.out, written)
-    counts = diff.features["change"].value_counts()
-    print("features: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "no change"))
-    return 0
-
-
-def _source(layers: Layers) -> str:
-    """Where a plan version comes from: its folder and plan.toml's modification date."""
-    import datetime
-
-    toml = layers.plan.root / "plan.toml"
-    when = datetime.datetime.fromtimestamp(toml.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-    return f"{layers.plan.root} · 修改于 modified {when}"
 
 
 def cmd_partition(args: argparse.Namespace) -> int:
     from gisplan.engines.partition import partition_plan
 
-    check_out_path(args.out, _inputs(args))
-    with staged(args.out, _inputs(args)) as stage:
+    check_out_path(args.out, input_paths(args))
+    with staged(args.out, input_paths(args)) as stage:
         partition_plan(args.plan_dir, stage, npartitions=args.npartitions, engine=args.engine,
                        repair=args.repair)
         written = sorted(stage.iterdir())
-    _report_written(args.out, written)
+    report_written(args.out, written)
     return 0
 
 

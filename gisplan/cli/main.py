@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gisplan import __version__
-from gisplan.cli import commands
+from gisplan.cli import commands, review
 from gisplan.errors import GisplanError, PlanError, ValidationError
 from gisplan.inputs.io import ENGINES
 from gisplan.outputs.staging import check_out_path
@@ -167,8 +167,9 @@ def _export_parsers(sub, plan_command) -> None:
     _verbosity_options(c)
 
 
-COMMANDS = {name: getattr(commands, f"cmd_{name}") for name in (
-    "validate", "scope", "zones", "run", "map", "export", "review", "diff", "partition")}
+COMMANDS = {**{name: getattr(commands, f"cmd_{name}") for name in (
+    "validate", "scope", "zones", "run", "map", "export", "partition")},
+    "review": review.cmd_review, "diff": review.cmd_diff}
 
 
 def _command(name: str):
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if getattr(args, "out", None) is not None:
-                check_out_path(args.out, commands._inputs(args))
+                check_out_path(args.out, commands.input_paths(args))
             code = _command(args.command)(args)
         if not quiet:
             _report_library_warnings(caught, verbose)

@@ -114,17 +114,17 @@ def summary(result) -> str:
 
 def cmd_programme(args: argparse.Namespace) -> int:
     from gisplan.analysis.scope import compute_scope
-    from gisplan.cli.commands import STATE, _inputs, _load, _report_written, staged
+    from gisplan.cli.commands import STATE, input_paths, load_plan, report_written, staged
 
     as_of = as_of_day(args.as_of)
-    layers = _load(args)
+    layers = load_plan(args)
     programme = read_step(layers)
     STATE["step"] = "项目进度 programme"
     result = compute_step(layers, compute_scope(layers), programme, as_of)
     print_warnings(result)
-    with staged(args.out, _inputs(args)) as stage:
+    with staged(args.out, input_paths(args)) as stage:
         written = write_step(layers, result, stage, online=args.online)
-    _report_written(args.out, written)
+    report_written(args.out, written)
     print(summary(result).lstrip("\n"))
     return 0
 

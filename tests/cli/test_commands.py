@@ -35,18 +35,18 @@ def test_grouped_lines_of_single_warnings_need_no_pointer():
 @pytest.mark.parametrize("gap", [float("nan"), float("inf"), -0.5])
 def test_max_gap_flag_rejects_what_is_not_a_distance(gap):
     with pytest.raises(GisplanError, match="--max-gap-m must be >= 0 and finite"):
-        commands._check_max_gap_flag(gap)
+        commands.check_max_gap_flag(gap)
 
 
 @pytest.mark.parametrize("gap", [None, 0.0, 50.0])
 def test_max_gap_flag_accepts_distances_and_nothing(gap):
-    commands._check_max_gap_flag(gap)
+    commands.check_max_gap_flag(gap)
 
 
 def test_inputs_are_every_path_a_command_names():
     args = argparse.Namespace(plan_dir=Path("p"), proposal=Path("x.geojson"), rules=None,
                               markup=Path("m.geojson"))
-    assert commands._inputs(args) == [Path("p"), Path("x.geojson"), Path("m.geojson")]
+    assert commands.input_paths(args) == [Path("p"), Path("x.geojson"), Path("m.geojson")]
 
 
 def test_staged_writes_the_warnings_seen_and_refuses_inputs(tmp_path, monkeypatch):
