@@ -205,7 +205,9 @@ def test_map_opens_offline_and_draws_every_feature(browser: Browser, site: Site,
         title = page.inner_text("#gp-title")
         assert "测试计划" in title and "社区 3" in title and "楼栋 4" in title
         legend = page.inner_text(".gp-legend")
-        assert "图例" in legend and "基本型" in legend and "污水" in legend
+        assert "图例" in legend and "基本型" in legend and "污水" not in legend  # folded
+        page.click(".gp-lg-sec[data-sec=pipes] summary")
+        assert "污水" in page.inner_text(".gp-legend")
         for control in (".leaflet-control-search", ".leaflet-control-measure",
                         ".leaflet-control-zoom-fullscreen", ".leaflet-control-scale"):
             assert page.locator(control).count() == 1, control
@@ -218,6 +220,10 @@ def test_map_opens_offline_and_draws_every_feature(browser: Browser, site: Site,
 def test_layer_control_toggles_layers(browser: Browser, site: Site) -> None:
     page, watch = _open(browser, site.url("file", "full"))
     try:
+        # Collapsed on open (an icon, clear of the data); it opens on hover.
+        control = page.locator(".leaflet-control-layers")
+        assert "leaflet-control-layers-expanded" not in control.get_attribute("class")
+        control.hover()
         box = page.locator(".leaflet-control-layers-overlays label",
                            has_text="楼栋（4）").locator("input")
         box.click()

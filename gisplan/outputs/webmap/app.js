@@ -121,11 +121,45 @@
     const pw = this.S.pipe_width;
     const dn = Object.keys(pw).map(Number).sort((a, b) => a - b);
     this.pipeWidth = (d) => interp(d || 0, dn, dn.map((k) => Number(pw[String(k)].value)));
-    if (data.bounds) map.fitBounds(data.bounds, { maxZoom: 18, animate: false });
+    if (data.bounds) map.fitBounds(data.bounds, Object.assign({ maxZoom: 18, animate: false }, this.viewPadding()));
+    this.kindStyles();
     map.on('overlayadd', (e) => this.onOverlay(e.layer, true));
     map.on('overlayremove', (e) => this.onOverlay(e.layer, false));
     if (data.coarse) map.on('moveend', () => this.coarseUpdate());
   }
+
+  /** Width of the legend (px), fixed so that the map can keep the data clear of it. */
+  App.prototype.LEGEND_WIDTH = 214;
+
+  /** fitBounds padding that keeps data out from under the title bar (top), the zoom and
+   * tool buttons (left), the layer control and legend (right) and the scale bar (bottom). */
+  App.prototype.viewPadding = function () {
+    const box = this.map.getContainer().getBoundingClientRect();
+    const title = document.getElementById('gp-title');
+    const top = title ? Math.max(10, title.getBoundingClientRect().bottom - box.top + 8) : 10;
+    const wide = box.width >= 900;
+    return { paddingTopLeft: [wide ? 56 : 10, top], paddingBottomRight: [wide ? this.LEGEND_WIDTH + 24 : 10, 30] };
+  };
+
+  /** CSS classes gp-fk-<kind>: the facility markers' colours (map_styles.csv). */
+  App.prototype.kindStyles = function () {
+    const kinds = this.S.facility_kind || {};
+    const rules = [];
+    for (const k of Object.keys(kinds)) {
+      const c = kinds[k].value;
+      if (/^[a-z_]+$/.test(k) && /^#[0-9a-fA-F]{6}$/.test(c)) rules.push('.gp-fk-' + k + ' { background: ' + c + '; }');
+    }
+    const style = document.createElement('style');
+    style.textContent = rules.join('\n');
+    document.head.appendChild(style);
+  };
+
+  /** Popup options: auto-panned clear of the title bar, the buttons and the legend. */
+  App.prototype.popupOptions = function () {
+    const pad = this.viewPadding();
+    return { maxWidth: 480, minWidth: 240, maxHeight: 380, autoPanPaddingTopLeft: pad.paddingTopLeft,
+      autoPanPaddingBottomRight: pad.paddingBottomRight };
+  };
 
   App.prototype.label = function (prefix, value) {
     if (value === null || value === undefined) return '–';
@@ -157,7 +191,21 @@
     });
     const group = new Group();
     group.gpKey = key;
-    group.bindPopup((layer) => app.popup(layer), { maxWidth: 480, minWidth: 240, maxHeight: 380 });
+    if (key === 'facilities' && L.MarkerClusterGroup) {
+      // Thousands of points: clustered (a count per cluster) until zoomed in close.
+      const ui = this.data.ui;
+      group.gpCluster = L.markerClusterGroup({
+        maxClusterRadius: ui.clusterRadius, disableClusteringAtZoom: ui.clusterOffZoom,
+        showCoverageOnHover: false, spiderfyOnMaxZoom: false, chunkedLoading: true,
+        iconCreateFunction: (c) => {
+          const n = c.getChildCount();
+          const size = n < 10 ? 26 : n < 100 ? 32 : n < 1000 ? 38 : 44;
+          return L.divIcon({ className: 'gp-cluster', html: String(n), iconSize: [size, size] });
+        },
+      });
+      group.addLayer(group.gpCluster);
+    }
+    group.bindPopup((layer) => app.popup(layer), this.popupOptions());
     group.bindTooltip((layer) => app.tooltip(layer), { sticky: true, direction: 'top', opacity: 0.92 });
     this.groups[key] = group;
     return group;
@@ -168,7 +216,14 @@
     const t = this.data.layers[base];
     if (!t || t.chunked) return;
     this.addTable(base, t, group.gpKey);
-    if (base === 'zones') this.zoneLabels(group, t);
+  };
+
+  /** A facility's marker icon, one per kind (coloured by CSS class gp-fk-<kind>). */
+  App.prototype.facilityIcon = function (kind) {
+    this.icons = this.icons || {};
+    const k = Object.prototype.hasOwnProperty.call(this.S.facility_kind, kind) ? kind : 'other';
+    if (!this.icons[k]) this.icons[k] = L.divIcon({ className: 'gp-fac gp-fk-' + k, iconSize: [11, 11] });
+    return this.icons[k];
   };
 
   App.prototype.decoded = function (t) {
@@ -183,10 +238,11 @@
     return t._feats;
   };
 
-  /** Create the Leaflet layers of table t (the whole layer or one chunk). */
+  /** Create the Leaflet layers of table t (the whole layer or one chunk); returns
+   * {groupKey: [layers]} as added. */
   App.prototype.addTable = function (base, t, onlyKey) {
     const feats = this.decoded(t);
-    const made = [];
+    const made = {};
     for (const kind of ['polygon', 'line', 'point']) {
       const f = t.geom[kind];
       if (!f) continue;
@@ -195,8 +251,7 @@
         const i = f.i ? f.i[j] : j;
         const key = this.keyOf(base, t, i);
         if (onlyKey && key !== onlyKey) continue;
-        const group = this.groups[key];
-        if (!group) continue;
+        if (!this.groups[key]) continue;
         const style = this.style(base, t, i, kind);
         const gp = { k: base, key: key, i: i, t: t, id: col(t.cols.id, i) };
         const geom = list[j];
@@ -208,27 +263,37 @@
           parts.push(L.polyline(rings, style));
         } else if (kind === 'polygon') parts.push(L.polygon(geom.length === 1 ? geom[0] : geom, style));
         else if (kind === 'line') parts.push(L.polyline(geom.length === 1 ? geom[0] : geom, style));
-        else for (const pt of geom) parts.push(L.circleMarker(pt, style));
+        else if (base === 'facilities') {
+          const icon = this.facilityIcon(col(t.cols.kind, i));
+          for (const pt of geom) parts.push(L.marker(pt, { icon: icon, keyboard: false }));
+        } else for (const pt of geom) parts.push(L.circleMarker(pt, style));
         for (const layer of parts) {
           layer.gp = gp;
-          group.addLayer(layer);
-          made.push(layer);
+          (made[key] = made[key] || []).push(layer);
         }
       }
+    }
+    for (const key in made) {
+      const group = this.groups[key];
+      const cluster = group.gpCluster;
+      if (!cluster) {
+        for (const layer of made[key]) group.addLayer(layer);
+        continue;
+      }
+      const points = made[key].filter((l) => l instanceof L.Marker);
+      cluster.addLayers(points);
+      for (const layer of made[key]) if (!(layer instanceof L.Marker)) group.addLayer(layer);
     }
     return made;
   };
 
-  App.prototype.zoneLabels = function (group, t) {
-    const feats = this.decoded(t).polygon || [];
-    const f = t.geom.polygon;
-    for (let j = 0; j < feats.length; j++) {
-      const i = f.i ? f.i[j] : j;
-      const ring = feats[j][0][0];
-      let top = ring[0];
-      for (const p of ring) if (p.lat > top.lat) top = p;
-      const icon = L.divIcon({ className: 'gp-zone-label', html: esc(col(t.cols.id, i)), iconSize: null });
-      group.addLayer(L.marker(top, { icon: icon, interactive: false, keyboard: false }));
+  /** Remove layers made by addTable. */
+  App.prototype.removeMade = function (made) {
+    for (const key in made) {
+      const group = this.groups[key];
+      if (!group) continue;
+      if (group.gpCluster) group.gpCluster.removeLayers(made[key].filter((l) => l instanceof L.Marker));
+      for (const layer of made[key]) if (!(layer instanceof L.Marker)) group.removeLayer(layer);
     }
   };
 
@@ -266,10 +331,8 @@
                dashArray: keep ? '4 4' : null, lineCap: 'butt' };
     }
     if (base === 'facilities') {
-      const it = col(t.cols.item, i);
-      const c = this.color('aspect', it >= 0 ? this.data.items.aspect[it] : 'other');
-      if (kind === 'point') return { radius: 3, color: c, weight: 1, fillColor: c, fillOpacity: 0.85 };
-      return { color: c, weight: 1, fillColor: c, fillOpacity: 0.35 };
+      const c = this.color('facility_kind', col(t.cols.kind, i));
+      return { color: '#333', weight: 1, dashArray: '3 2', fillColor: c, fillOpacity: 0.45 };
     }
     const c = this.color('barrier', col(t.cols.kind, i));
     return { color: c, weight: 4, opacity: 0.7, fillColor: c, fillOpacity: 0.25 };
@@ -279,7 +342,7 @@
     for (const key in this.groups) {
       if (key.split(':')[0] !== base) continue;
       this.groups[key].eachLayer((l) => {
-        if (l.gp) l.setStyle(this.style(base, l.gp.t, l.gp.i, l instanceof L.CircleMarker ? 'point' : ''));
+        if (l.gp && l.setStyle) l.setStyle(this.style(base, l.gp.t, l.gp.i, l instanceof L.CircleMarker ? 'point' : ''));
       });
     }
   };

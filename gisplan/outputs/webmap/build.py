@@ -39,7 +39,7 @@ from gisplan.outputs.webmap.content import (
     encode_layer,
     map_content,
 )
-from gisplan.outputs.webmap.pack import SCALE
+from gisplan.outputs.webmap.pack import SCALE, label_points
 from gisplan.outputs.webmap.page import assemble, basemaps, json_script, title_bar
 from gisplan.outputs.webmap.styles import map_labels, network_styles, styles
 from gisplan.plan.settings import METRICS
@@ -49,6 +49,11 @@ from gisplan.plan.settings import METRICS
 MAX_FEATURES = 250_000
 #: Zoom level from which the coarse view loads detail by area.
 COARSE_MIN_ZOOM = 15
+#: Zoom level from which building numbers are drawn (community names are drawn at every
+#: zoom where they fit); labels that would overlap one another or a control are left out.
+BUILDING_LABEL_ZOOM = 17
+#: Facilities are clustered (leaflet.markercluster) below this zoom level.
+FACILITY_CLUSTER_OFF_ZOOM = 19
 DATA_DIR = "map_data"
 
 
@@ -112,6 +117,8 @@ def _payload(content: MapContent, *, metric: str, coarse: bool, chunk_size: int,
                   "price": items["unit_price_cny"].fillna(0.0).round(4).tolist(),
                   "aspect": items["aspect"].fillna("other").astype(str).tolist()},
         "layers": {}, "coarse": None,
+        "ui": {"buildingLabelZoom": BUILDING_LABEL_ZOOM,
+               "clusterOffZoom": FACILITY_CLUSTER_OFF_ZOOM, "clusterRadius": 45},
     }
     files: dict[str, str] = {}
     index: list[dict[str, Any]] = []
@@ -126,6 +133,8 @@ def _payload(content: MapContent, *, metric: str, coarse: bool, chunk_size: int,
         else:
             data["layers"][key] = encode_layer(table, transformer=transformer,
                                                tolerance=tolerance)
+    data["layers"]["communities"]["at"] = label_points(content.tables["communities"].geoms,
+                                                       transformer=transformer)
     geoms = np.concatenate([content.tables[k].geoms for k in LAYER_ORDER])
     geoms = geoms[~shapely.is_missing(geoms)]
     if len(geoms):

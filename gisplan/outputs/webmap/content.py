@@ -23,7 +23,7 @@ from gisplan.analysis.scope import Scope, level_figures
 from gisplan.analysis.zones import Zones
 from gisplan.inputs.validation import UNASSIGNED, Layers
 from gisplan.outputs.webmap.pack import category, csr, num, pack_geometries, text
-from gisplan.outputs.webmap.styles import quantile_breaks, ramp
+from gisplan.outputs.webmap.styles import facility_kind, quantile_breaks, ramp
 from gisplan.plan.catalogue import describe_items, pipe_item
 from gisplan.plan.settings import METRICS
 
@@ -258,6 +258,7 @@ def map_content(layers: Layers, scope: Scope, zones: Zones, *, metric: str) -> M
         geoms=np.asarray(fac.geometry.array),
         columns={"id": ("text", fac["facility_id"]),
                  "item": ("num:0", item_pos.reindex(fcode).to_numpy(dtype=float)),
+                 "kind": ("cat", facility_kind(fcode)),
                  "q": ("num:2", fac["quantity"]),
                  "cost": ("num:0", fac["quantity"].to_numpy(dtype=float) * fprice),
                  "com": ("num:0", _positions(com_ids, fac["community_id"]))})

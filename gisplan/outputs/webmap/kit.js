@@ -28,6 +28,25 @@
     return fmt(x, 2);
   }
 
+  /** A DOM element: el('td', {className: 'gp-num', title: t}, 'text', child, ...). Text
+   * children become text nodes (never parsed as HTML); props set properties (className,
+   * title, value, ...), 'style' and 'dataset' objects, or else attributes. */
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const k in props || {}) {
+      const v = props[k];
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'style' && typeof v === 'object') Object.assign(node.style, v);
+      else if (k === 'dataset') Object.assign(node.dataset, v);
+      else if (k in node) node[k] = v;
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat(Infinity)) {
+      if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+    }
+    return node;
+  }
+
   /** A two-column table of [label, value] pairs, both escaped. */
   function attrs(pairs) {
     let h = '<table class="gp-attrs">';
@@ -146,7 +165,7 @@
     }));
   }
 
-  const api = { esc, fmt, fmtQ, attrs, data, makeMap, geoLayer, swatch, legend, keepOrder, focus, linkRows, ready };
+  const api = { esc, fmt, fmtQ, el, attrs, data, makeMap, geoLayer, swatch, legend, keepOrder, focus, linkRows, ready };
   root.GisplanKit = api;
   if (typeof module === 'object' && module.exports) module.exports = api;
 })(typeof window !== 'undefined' ? window : globalThis);

@@ -14,8 +14,9 @@ This module uses only the standard library and imports nothing from gisplan:
 
 Examples
 --------
->>> [a.package for a in ALL_ASSETS]
-['leaflet', 'leaflet.fullscreen', 'leaflet-measure', 'leaflet-search', 'leaflet-draw']
+>>> [a.package for a in ALL_ASSETS]  # doctest: +NORMALIZE_WHITESPACE
+['leaflet', 'leaflet.fullscreen', 'leaflet-measure', 'leaflet-search',
+ 'leaflet.markercluster', 'leaflet-draw']
 >>> css_refs("a{background:url('img/a.png?v=1')} b{background:url(data:,)}")
 ['img/a.png']
 """
@@ -64,6 +65,10 @@ MAP_ASSETS = (
           ("dist/Control.FullScreen.css",)),
     Asset("leaflet-measure", ("dist/leaflet-measure.cn.js",), ("dist/leaflet-measure.css",)),
     Asset("leaflet-search", ("dist/leaflet-search.min.js",), ("dist/leaflet-search.min.css",)),
+    # Facilities in clusters; the cluster icons are gisplan's own (app.css), so only the
+    # animation stylesheet, not MarkerCluster.Default.css.
+    Asset("leaflet.markercluster", ("dist/leaflet.markercluster.js",),
+          ("dist/MarkerCluster.css",)),
 )
 #: Leaflet alone (the plan-diff page).
 LEAFLET_ASSETS = MAP_ASSETS[:1]

@@ -128,6 +128,35 @@ def pack_geometries(geoms: np.ndarray, *, transformer: Transformer, tolerance: f
     return out
 
 
+def label_points(geoms: np.ndarray, *, transformer: Transformer,
+                 scale: int = SCALE) -> list[int]:
+    """Where each polygon's label goes: its centroid when that lies inside, else a point
+    on its surface; as interleaved (lat, lon) integers (``scale`` per degree), 0s for
+    missing geometries.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> from pyproj import Transformer
+    >>> t = Transformer.from_crs("EPSG:4326", "EPSG:4326", always_xy=True)
+    >>> ring = shapely.Polygon([(0, 0), (4, 0), (4, 1), (1, 1), (1, 4), (0, 4)])
+    >>> label_points(np.array([shapely.box(0, 0, 2, 2), ring]), transformer=t, scale=10)
+    [10, 10, 25, 5]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = np.zeros((len(geoms), 2), dtype=np.int64)
+    if ok.any():
+        g = geoms[ok]
+        at = shapely.centroid(g)
+        outside = ~shapely.within(at, g)
+        at[outside] = shapely.point_on_surface(g[outside])
+        lon, lat = transformer.transform(shapely.get_x(at), shapely.get_y(at))
+        out[ok, 0] = np.rint(np.asarray(lat) * scale)
+        out[ok, 1] = np.rint(np.asarray(lon) * scale)
+    return out.ravel().tolist()
+
+
 def num(values: Any, *, digits: int = 2) -> list[float | int | None]:
     """A numeric column as a JSON list: rounded, integers where whole, NaN as null."""
     arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)

@@ -82,22 +82,22 @@ class Overlay(Layer):
 
 
 class Basemap(Layer):
-    """A base layer: a group of tile layers (none for the blank basemap)."""
+    """A base layer: a group of tile layers (none for the blank basemap), made by
+    ``app.basemap``, which shows a notice on the page when its tiles fail to load."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.layerGroup([
-        {%- for url, options in this.tiles %}
-            L.tileLayer({{ url|tojson }}, {{ options|tojson }}),
-        {%- endfor %}
-        ]);
+        var {{ this.get_name() }} = {{ this.app }}.basemap({{ this.label|tojson }},
+            {{ this.tiles|tojson }});
         {% endmacro %}""")
 
-    def __init__(self, name: str, tiles: list[tuple[str, dict[str, Any]]], *,
+    def __init__(self, name: str, tiles: list[tuple[str, dict[str, Any]]], *, app: App,
                  show: bool) -> None:
         super().__init__(name=html.escape(name), overlay=False, control=True, show=show)
         self._name = "GisplanBasemap"
-        self.tiles = tiles
+        self.label = name
+        self.tiles = [list(t) for t in tiles]
+        self.app = app.get_name()
 
 
 def basemaps(labels: dict[str, str], *, token: str | None,
@@ -147,7 +147,8 @@ def title_bar(name: str, headline: dict[str, float], labels: dict[str, str], *,
         coarse = (f'<div class="gp-coarse">{html.escape(coarse_notice)}'
                   '<br><span id="gp-coarse-status"></span></div>')
     return (f'<div class="gp-title" id="gp-title"><h1>{html.escape(name)}</h1>'
-            f'<div class="gp-figs">{spans}</div>{coarse}</div>')
+            f'<div class="gp-figs">{spans}</div>{coarse}'
+            '<div class="gp-print-info" id="gp-print-info"></div></div>')
 
 
 def json_script(data: dict[str, Any]) -> str:
@@ -180,7 +181,7 @@ def assemble(*, title: str, center: tuple[float, float], assets: str, body: str,
     """
     choices = basemaps(labels, token=token, chosen=basemap)
     m = folium.Map(location=list(center), zoom_start=15, tiles=None, prefer_canvas=True,
-                   control_scale=False, maxZoom=21)
+                   control_scale=False, maxZoom=21, zoomSnap=0.25)
     m.default_js, m.default_css = [], []
     fig = m.get_root()
     fig.title = html.escape(title)
@@ -189,9 +190,10 @@ def assemble(*, title: str, center: tuple[float, float], assets: str, body: str,
     app = App()
     m.add_child(app)
     for key, (label, tiles) in choices.items():
-        m.add_child(Basemap(label, tiles, show=key == basemap))
+        m.add_child(Basemap(label, tiles, app=app, show=key == basemap))
     for key, label, show in overlays:
         m.add_child(Overlay(key, label, app=app, show=show))
-    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    # Collapsed: an icon that opens on hover or tap, so it never covers the data on open.
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.add_child(Finish(app))
     return fig.render()

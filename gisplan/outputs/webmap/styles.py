@@ -11,14 +11,17 @@ Examples
 '户数'
 >>> quantile_breaks([1, 2, 3, 4, 100], classes=5)
 [1.8, 2.6, 3.4, 23.2]
+>>> facility_kind(["bench", "sewer_manhole", "no_such_item"])
+['leisure', 'drainage', 'other']
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 import numpy as np
+import pandas as pd
 
 from gisplan.plan.catalogue import labels, load_networks, read_data
 
@@ -63,3 +66,16 @@ def network_styles() -> dict[str, dict[str, str]]:
     """Pipe networks: Chinese name and colour, from networks.csv."""
     nets = load_networks()
     return {str(k): {"name": r["name_zh"], "color": r["color"]} for k, r in nets.iterrows()}
+
+
+def facility_kind(items: Iterable[str]) -> list[str]:
+    """Map kind of each facility work item (``bench`` -> ``leisure``), from
+    map_facility_kinds.csv; items it does not list are ``other``.
+
+    The kinds are the ``facility_kind`` entries of map_styles.csv, whose colours
+    are kept apart from the pipe networks' (the legend tells them apart by colour).
+    """
+    table = read_data("map_facility_kinds.csv")
+    kinds = pd.Series(table["kind"].to_numpy(), index=table["item"].to_numpy())
+    codes = pd.Series(list(items) if not isinstance(items, pd.Series) else items, dtype=object)
+    return codes.map(kinds).fillna("other").astype(str).tolist()
