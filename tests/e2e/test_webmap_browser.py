@@ -126,9 +126,10 @@ def _local(url: str) -> bool:
 
 
 def _open(browser: Browser, url: str, *,
-          ready: str | None = "window.gisplanReady === true") -> tuple[Page, Watch]:
+          ready: str | None = "window.gisplanReady === true",
+          viewport: tuple[int, int] = (1400, 900)) -> tuple[Page, Watch]:
     """Open ``url`` watching requests, console and dialogs; wait for ``ready`` (a JS test)."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     watch = Watch()
 
     def route(r) -> None:

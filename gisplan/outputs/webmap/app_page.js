@@ -15,6 +15,13 @@
   // --------------------------------------------------------------- basemaps
   /** A basemap: its tile layers in one group; failing tiles show the notice. */
   App.prototype.basemap = function (label, tiles) {
+    if (!this.watchingBasemaps) {
+      this.watchingBasemaps = true;
+      this.map.on('baselayerchange', () => {
+        this.tileErrors = 0;
+        this.hideBanner();
+      });
+    }
     const group = L.layerGroup();
     for (const [url, options] of tiles) {
       const layer = L.tileLayer(url, options);
@@ -27,9 +34,10 @@
   App.prototype.tileFailed = function (label, group) {
     if (!this.map.hasLayer(group)) return;
     this.tileErrors = (this.tileErrors || 0) + 1;
-    const text = this.T['basemap.error'].replace('{name}', label).replace('{n}', this.tileErrors);
+    const fill = (t) => (t || '').replace('{name}', label).replace('{n}', this.tileErrors);
     const banner = this.banner();
-    banner.firstChild.textContent = text;
+    banner.children[0].textContent = fill(this.T['basemap.error']);
+    banner.children[1].textContent = fill(this.T['basemap.error_en']);
     if (banner.style.display === 'none') {
       const title = document.getElementById('gp-title');
       banner.style.top = (title ? title.getBoundingClientRect().bottom + 6 : 8) + 'px';
@@ -43,7 +51,8 @@
     let banner = document.getElementById('gp-banner');
     if (!banner) {
       const close = el('button', { type: 'button', title: this.T['basemap.close'] }, '×');
-      banner = el('div', { id: 'gp-banner', role: 'alert', style: { display: 'none' } }, el('span'), close);
+      banner = el('div', { id: 'gp-banner', role: 'alert', style: { display: 'none' } },
+        el('div', { className: 'gp-banner-zh' }), el('div', { className: 'gp-banner-en', lang: 'en' }), close);
       close.addEventListener('click', () => this.hideBanner());
       document.body.appendChild(banner);
     }

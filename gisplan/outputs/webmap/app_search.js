@@ -169,6 +169,14 @@
       textCancel: '×',
     });
     this.map.addControl(control);
+    // leaflet-search searches on keyup; Chinese typed through an input method (or pasted,
+    // or filled in) may come without one, so every change of the text searches too.
+    const input = control._input;
+    if (input) {
+      input.addEventListener('input', (e) => {
+        if (!e.isComposing) control.searchText(input.value);
+      });
+    }
     this.search = control;
   };
 })(typeof window !== 'undefined' ? window : globalThis);

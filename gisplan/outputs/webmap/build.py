@@ -194,6 +194,8 @@ def build_map(layers: Layers, scope: Scope, zones: Zones, *, metric: str = "hous
     if metric not in METRICS:
         raise GisplanError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
     labels = map_labels()
+    # The basemap notice is the one text given in English too (it may reach anyone).
+    labels["basemap.error_en"] = map_labels(lang="en")["basemap.error"]
     basemaps(labels, token=tianditu_token, chosen=basemap)
     assets = (inline_assets() if offline else linked_assets()) + "\n" + app_files(*MAP_APP_FILES)
     content = map_content(layers, scope, zones, metric=metric)

@@ -79,7 +79,15 @@ def test_app_files_are_wrapped_by_kind():
     html = app_files("kit.css", "kit.js")
     assert html.startswith("<style>") and html.endswith("</script>")
     assert html.count("</style>") == 1 and html.count("</script>") == 1
-    assert len(app_files().split("\n<")) >= 5  # app.css, kit.js, app.js, popups, panels
+    every = app_files()
+    assert every.count("</script>") + every.count("</style>") == len(webassets.MAP_APP_FILES)
+
+
+def test_marker_cluster_is_inlined_without_its_default_theme():
+    html = inline_assets()
+    assert "/* leaflet.markercluster dist/leaflet.markercluster.js" in html
+    assert "/* leaflet.markercluster dist/MarkerCluster.css" in html
+    assert "MarkerCluster.Default.css" not in html and "marker-cluster-small" not in html
 
 
 @pytest.fixture

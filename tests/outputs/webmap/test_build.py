@@ -155,6 +155,20 @@ def test_data_holds_every_feature_and_trimmed_columns(page: str, mini: tuple) ->
     assert data["layers"]["communities"]["cols"]["zone"]["d"] == ["Z001", "Z002"]
 
 
+def test_labels_facility_kinds_and_zoom_settings_reach_the_page(page: str, mini: tuple) -> None:
+    layers = mini[0]
+    data = _data(page)
+    fac = data["layers"]["facilities"]["cols"]["kind"]
+    assert [fac["d"][i] for i in fac["i"]] == ["leisure", "greening", "charging"]
+    assert data["ui"] == {"buildingLabelZoom": 17, "clusterOffZoom": 19, "clusterRadius": 45}
+    # A label point per community, inside it (the plan CRS, back from lat/lon).
+    at = np.array(data["layers"]["communities"]["at"]).reshape(-1, 2) / SCALE
+    to_plan = Transformer.from_crs("EPSG:4326", layers.plan.crs, always_xy=True)
+    x, y = to_plan.transform(at[:, 1], at[:, 0])
+    assert shapely.contains(layers.communities.geometry.array, shapely.points(x, y)).all()
+    assert "basemap.error_en" in data["t"] and "could not load" in data["t"]["basemap.error_en"]
+
+
 def test_community_scope_rows_match_the_scope_table(page: str, mini: tuple) -> None:
     _, scope, _ = mini
     data = _data(page)

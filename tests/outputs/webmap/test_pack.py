@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from plans import load_scoped
 from pyproj import Transformer
 
-from gisplan.outputs.webmap.pack import SCALE, category, csr, num, pack_geometries, text
+from gisplan.outputs.webmap.pack import (
+    SCALE,
+    category,
+    csr,
+    label_points,
+    num,
+    pack_geometries,
+    text,
+)
 
 #: lon/lat in, lon/lat out: the packed integers are the input degrees times SCALE.
 IDENTITY = Transformer.from_crs("EPSG:4326", "EPSG:4326", always_xy=True)
@@ -109,3 +117,17 @@ def test_coordinates_round_to_a_tenth_of_a_metre(mini: tuple) -> None:
     assert np.abs(q[:4, 1] - lon).max() < 0.6 / SCALE
     assert packed["r"] == [4, 4, 4, 4]            # closing vertex dropped
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.1, 5), st.floats(0.1, 5), st.floats(0.05, 0.95),
+                          st.floats(0.05, 0.95)), min_size=1, max_size=6))
+def test_label_points_lie_inside_their_polygons(shapes):
+    # L-shaped (concave) polygons: their centroid is often outside, the label never is.
+    polys = [shapely.difference(shapely.box(0, 0, w, h), shapely.box(a * w, b * h, w * 2, h * 2))
+             for w, h, a, b in shapes]
+    got = np.array(label_points(np.array([*polys, None], dtype=object), transformer=IDENTITY,
+                                scale=10**9)).reshape(-1, 2) / 10**9
+    assert got[-1].tolist() == [0, 0]                               # missing geometry
+    pts = shapely.points(got[:-1, 1], got[:-1, 0])
+    assert shapely.covers(np.array(polys), pts).all()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gisplan.outputs.webmap.styles import (
+    facility_kind,
     map_labels,
     network_styles,
     quantile_breaks,
     ramp,
     styles,
 )
+from gisplan.plan.catalogue import load_catalogue, read_data
 
 
 def test_styles_hold_the_csv_rows():
@@ -60,3 +63,40 @@ def test_breaks_are_few_sorted_distinct_and_inside_the_range(cents, classes):
     span = max(values) - min(values)
     for b in breaks:  # rounding moves a break by at most half a unit of its last digit
         assert min(values) - span / 100 <= b <= max(values) + span / 100
+
+
+def _lab(colour: str) -> np.ndarray:
+    """CIE L*a*b* (D65) of an sRGB ``#rrggbb`` colour."""
+    rgb = np.array([int(colour[k:k + 2], 16) / 255 for k in (1, 3, 5)])
+    rgb = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ rgb / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_facility_kinds_cover_every_outdoor_item_and_have_a_style():
+    cat = load_catalogue()
+    outdoor = cat.index[cat["group"] == "outdoor"]
+    table = read_data("map_facility_kinds.csv")
+    assert table["item"].is_unique and set(table["item"]) <= set(cat.index)
+    assert set(outdoor) <= set(table["item"])
+    kinds = styles()["facility_kind"]
+    assert set(table["kind"]) | {"other"} <= set(kinds)
+    assert facility_kind(pd.Series(["bench", "sewer_manhole", "ev_charger", "made_up"])) == [
+        "leisure", "drainage", "charging", "other"]
+    assert all(v["label_zh"] and v["label_en"] for v in kinds.values())
+
+
+def test_facility_colours_stand_apart_from_pipe_networks_and_each_other():
+    # CIE76 colour difference: about 2.3 is just noticeable; pipes and facilities both
+    # sit on the same map, so a facility must never read as a pipe network (#12.1).
+    kinds = {k: v["value"] for k, v in styles()["facility_kind"].items()}
+    nets = [n["color"] for n in network_styles().values()]
+    for kind, colour in kinds.items():
+        nearest = min(np.linalg.norm(_lab(colour) - _lab(n)) for n in nets)
+        assert nearest >= 30, f"facility kind {kind} {colour} looks like a pipe network"
+    names = list(kinds)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert np.linalg.norm(_lab(kinds[a]) - _lab(kinds[b])) >= 25, (a, b)
