@@ -195,11 +195,13 @@
       // Thousands of points: clustered (a count per cluster) until zoomed in close.
       const ui = this.data.ui;
       group.gpCluster = L.markerClusterGroup({
-        maxClusterRadius: ui.clusterRadius, disableClusteringAtZoom: ui.clusterOffZoom,
+        // Wide clusters at city zoom (a few dozen numbers), tighter ones close in.
+        maxClusterRadius: (z) => (z < ui.buildingLabelZoom ? 2 : 1) * ui.clusterRadius,
+        disableClusteringAtZoom: ui.clusterOffZoom,
         showCoverageOnHover: false, spiderfyOnMaxZoom: false, chunkedLoading: true,
         iconCreateFunction: (c) => {
           const n = c.getChildCount();
-          const size = n < 10 ? 26 : n < 100 ? 32 : n < 1000 ? 38 : 44;
+          const size = n < 10 ? 22 : n < 100 ? 27 : n < 1000 ? 33 : 39;
           return L.divIcon({ className: 'gp-cluster', html: String(n), iconSize: [size, size] });
         },
       });

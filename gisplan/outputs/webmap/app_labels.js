@@ -4,7 +4,8 @@
  * Each time the view settles, the labels of the shown layers that lie in view are taken in
  * priority order (zones, then communities by households, then buildings by size), and one
  * is drawn only where its box overlaps no label already drawn and no control of the page
- * (title bar, buttons, layer control, legend, table). Text widths are measured on a canvas
+ * (title bar, buttons, layer control, legend, table); off a facility cluster's number when
+ * a place just above or below its point is free. Text widths are measured on a canvas
  * in the label's own CSS font. Label text goes into the page through textContent only.
  * Extends App.prototype (app.js, through window.GisplanApp).
  */
@@ -53,6 +54,8 @@
     this.labelCanvas = document.createElement('canvas').getContext('2d');
     this.labelFonts = {};
     map.on('moveend overlayadd overlayremove', () => this.scheduleLabels());
+    const fac = this.groups.facilities;
+    if (fac && fac.gpCluster) fac.gpCluster.on('animationend spiderfied unspiderfied', () => this.scheduleLabels());
     this.placeLabels();
   };
 
@@ -98,9 +101,13 @@
 
   /** Boxes of the page's controls, in map container pixels: labels keep out of them. */
   App.prototype.controlBoxes = function () {
+    return this.boxesOf('.leaflet-control, #gp-title, #gp-banner, .gp-table-panel');
+  };
+
+  /** Boxes of the visible elements matching `sel`, in map container pixels. */
+  App.prototype.boxesOf = function (sel) {
     const box = this.map.getContainer().getBoundingClientRect();
     const out = [];
-    const sel = '.leaflet-control, #gp-title, #gp-banner, .gp-table-panel';
     for (const node of document.querySelectorAll(sel)) {
       if (!node.offsetParent && getComputedStyle(node).position !== 'fixed') continue;
       const r = node.getBoundingClientRect();
@@ -162,6 +169,8 @@
     const size = map.getSize();
     const taken = new Boxes();
     for (const r of this.controlBoxes()) taken.add([r[0] - GAP, r[1] - GAP, r[2] + GAP, r[3] + GAP]);
+    const soft = new Boxes();
+    for (const r of this.boxesOf('.gp-cluster')) soft.add(r);
     const view = map.getBounds();
     const placed = [];
     for (const c of this.labelCandidates(view)) {
@@ -176,12 +185,22 @@
         if (!c.at) c.at = c.layer.getCenter();
       }
       const p = map.latLngToContainerPoint(c.at);
-      const r = [p.x - w / 2, p.y - f.h / 2, p.x + w / 2, p.y + f.h / 2];
-      if (r[0] < GAP || r[1] < GAP || r[2] > size.x - GAP || r[3] > size.y - GAP) continue;
-      const padded = [r[0] - GAP, r[1] - GAP, r[2] + GAP, r[3] + GAP];
-      if (taken.hits(padded)) continue;
-      taken.add(padded);
-      placed.push({ c: c, r: r });
+      // On its point if free; else just above or below it, off a facility cluster's number.
+      let best = null;
+      for (const dy of [0, -(f.h + GAP), f.h + GAP, -2 * (f.h + GAP), 2 * (f.h + GAP)]) {
+        const r = [p.x - w / 2, p.y + dy - f.h / 2, p.x + w / 2, p.y + dy + f.h / 2];
+        if (r[0] < GAP || r[1] < GAP || r[2] > size.x - GAP || r[3] > size.y - GAP) continue;
+        const padded = [r[0] - GAP, r[1] - GAP, r[2] + GAP, r[3] + GAP];
+        if (taken.hits(padded)) continue;
+        if (!soft.hits(padded)) {
+          best = { r: r, padded: padded };
+          break;
+        }
+        if (!best) best = { r: r, padded: padded };
+      }
+      if (!best) continue;
+      taken.add(best.padded);
+      placed.push({ c: c, r: best.r });
     }
     const frag = document.createDocumentFragment();
     for (const { c, r } of placed) {

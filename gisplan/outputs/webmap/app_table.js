@@ -57,10 +57,24 @@
     totals.cost_per_household = totals.households > 0 ? totals.cost * 1e4 / totals.households : null;
     const body = rows.map((i) => el('tr', { dataset: { i: i }, className: i === this.tableActive ? 'gp-active' : '' },
       COLUMNS.map((c) => el('td', { className: typeof c[2] === 'number' ? 'gp-num' : '' }, this.tableCell(c, i)))));
-    const foot = el('tr', null, COLUMNS.map((c, k) => el('td', { className: typeof c[2] === 'number' ? 'gp-num' : '' },
-      k === 0 ? T['table.total'] : Object.prototype.hasOwnProperty.call(totals, c[0]) ? fmt(totals[c[0]], c[2]) : '')));
+    const line = (label, figures) => el('tr', null, COLUMNS.map((c, k) => el('td', { className: typeof c[2] === 'number' ? 'gp-num' : '' },
+      k === 0 ? label : Object.prototype.hasOwnProperty.call(figures, c[0]) ? fmt(figures[c[0]], c[2]) : '')));
+    const foot = [line(T['table.total'], totals)];
+    const city = this.data.city;
+    if (!this.tableStreet && city) {
+      // Work outside every community (pipes between them, say) is in the city's total only:
+      // shown as its own line, so that the table adds up to the title bar.
+      const all = { buildings: city.buildings, households: city.households, floor_area: city.floor_area_m2, cost: city.cost / 1e4 };
+      const rest = {};
+      for (const k in all) rest[k] = all[k] - totals[k];
+      if (Object.values(rest).some((v) => Math.abs(v) > 1e-6)) {
+        foot.push(line(T.unassigned, rest));
+        all.cost_per_household = all.households > 0 ? all.cost * 1e4 / all.households : null;
+        foot.push(line(T['table.city'], all));
+      }
+    }
     this.tableParts.body.replaceChildren(...body);
-    this.tableParts.foot.replaceChildren(foot);
+    this.tableParts.foot.replaceChildren(...foot);
     this.tableParts.count.textContent = T['table.rows'].replace('{n}', rows.length);
     for (const th of this.tableParts.head.querySelectorAll('th')) {
       const s = this.tableSort;

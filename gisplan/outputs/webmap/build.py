@@ -117,6 +117,7 @@ def _payload(content: MapContent, *, metric: str, coarse: bool, chunk_size: int,
                   "price": items["unit_price_cny"].fillna(0.0).round(4).tolist(),
                   "aspect": items["aspect"].fillna("other").astype(str).tolist()},
         "layers": {}, "coarse": None,
+        "city": {k: round(float(v), 2) for k, v in content.headline.items()},
         "ui": {"buildingLabelZoom": BUILDING_LABEL_ZOOM,
                "clusterOffZoom": FACILITY_CLUSTER_OFF_ZOOM, "clusterRadius": 45},
     }
