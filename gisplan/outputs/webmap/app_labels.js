@@ -53,6 +53,7 @@
     this.labelPane.classList.add('leaflet-zoom-hide');
     this.labelCanvas = document.createElement('canvas').getContext('2d');
     this.labelFonts = {};
+    this.labelWidths = new Map();
     map.on('moveend overlayadd overlayremove', () => this.scheduleLabels());
     const fac = this.groups.facilities;
     if (fac && fac.gpCluster) fac.gpCluster.on('animationend spiderfied unspiderfied', () => this.scheduleLabels());
@@ -84,9 +85,17 @@
     return this.labelFonts[cls];
   };
 
+  /** Width (px) of a label's box; measured once per text and font. */
   App.prototype.labelWidth = function (text, f) {
-    this.labelCanvas.font = f.font;
-    return Math.ceil(this.labelCanvas.measureText(text).width + f.pad);
+    const key = f.font + '|' + text;
+    let w = this.labelWidths.get(key);
+    if (w === undefined) {
+      if (this.labelCanvas.font !== f.font) this.labelCanvas.font = f.font;
+      w = Math.ceil(this.labelCanvas.measureText(text).width + f.pad);
+      if (this.labelWidths.size > 50000) this.labelWidths.clear();
+      this.labelWidths.set(key, w);
+    }
+    return w;
   };
 
   /** A building's number: its name without the community's name in front ("3号楼"), or
@@ -176,11 +185,15 @@
     for (const c of this.labelCandidates(view)) {
       if (placed.length >= MAX) break;
       const f = this.labelFont(c.cls);
+      let span = Infinity;
+      if (c.layer) {
+        const b = c.layer.getBounds();
+        span = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
+        if (span < 2 * f.h) continue;                   // too small on screen for any label
+      }
       const w = this.labelWidth(c.text, f);
       if (c.layer) {
         // Only where the label fits its feature's width on screen (half of it for names).
-        const b = c.layer.getBounds();
-        const span = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
         if (span < w * (c.cls === 'gp-lbl-com' ? 0.5 : 0.9)) continue;
         if (!c.at) c.at = c.layer.getCenter();
       }
