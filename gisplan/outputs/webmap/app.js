@@ -3,13 +3,16 @@
  * The page holds one JSON document (script#gisplan-data) written by
  * gisplan/outputs/webmap; GisplanMap.init(map, data) decodes it lazily, one layer
  * group per overlay, and binds one shared popup and tooltip per group.
- * Every text that reaches HTML goes through esc() (kit.js). In the coarse view the
- * detail layers come from map_data/*.js files, loaded by area when zoomed in.
+ * Every text reaches the page as DOM text (kit.el, textContent), never as HTML; the
+ * layer control's names come escaped from Python. In the coarse view the detail layers
+ * come from map_data/*.js files, loaded by area when zoomed in.
  *
  * The map code is split by concept; the page loads, in this order: kit.js (the shared
- * helpers), app.js (decoding, the App object, styles), app_popups.js (tooltips and
- * popups), app_panels.js (legend, search, coarse view, finishing). The later files extend
- * App.prototype through the namespace window.GisplanApp.
+ * helpers), app.js (decoding, the App object, styles, overlays with clustered facilities),
+ * app_popups.js (tooltips and popups), app_labels.js (labels without overlap),
+ * app_legend.js, app_search.js, app_table.js (the table of communities), app_page.js
+ * (basemap notice, buttons, print mode) and app_panels.js (coarse view, finishing). The
+ * later files extend App.prototype through the namespace window.GisplanApp.
  */
 (function (root) {
   'use strict';
