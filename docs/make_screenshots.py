@@ -1,4 +1,5 @@
-"""Screenshot of the Hunchun web map for the README: ``docs/hunchun_map.png``.
+"""Screenshots of the Hunchun web map for the README: ``docs/hunchun_map.png``, its zones
+(``hunchun_zones.png``) and its print mode (``hunchun_map_print.png``).
 
 Builds the map of ``layers/hunchun2020`` exactly as ``gisplan map`` does,
 opens it over file:// in headless Chromium (Debian's ``chromium``, driven by
@@ -82,8 +83,18 @@ def main() -> int:
         }""")
         page.wait_for_timeout(400)
         page.screenshot(path=str(zones_png))
+        # Print mode on A4 landscape with the facilities on, as the printer gets it: the page
+        # at the paper's size (297 x 210 mm at 96 px per inch) in print media.
+        print_png = args.out.with_name(args.out.stem + "_print.png")
+        page = browser.new_page(viewport={"width": 1123, "height": 794})
+        page.goto((Path(tmp) / "map.html").as_uri())
+        page.wait_for_function("window.gisplanReady === true", timeout=60_000)
+        page.evaluate("gisplanMap.addLayer(gisplan.groups.facilities); gisplan.preparePrint('A4')")
+        page.emulate_media(media="print")
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(print_png))
         browser.close()
-    print(f"wrote {args.out} and {zones_png}")
+    print(f"wrote {args.out}, {zones_png} and {print_png}")
     return 0
 
 
