@@ -17,7 +17,6 @@ import http.server
 import math
 import os
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -349,6 +348,9 @@ def test_coarse_view_loads_detail_by_area(browser: Browser, site: Site, scheme: 
         page.evaluate("([lat, lon]) => gisplanMap.setView([lat, lon], 19)", [lat, lon])
         page.wait_for_function("(gisplan.counts().buildings || 0) >= 1", timeout=10_000)
         assert any("map_data/buildings-" in u for u in watch.requests)
+        # Labels come from the loaded area too: b1 has no name, so its id.
+        page.wait_for_function("[...document.querySelectorAll('.gp-lbl-bld')]"
+                               ".some((e) => e.textContent === 'b1')", timeout=5_000)
         text = _click(page, 40, 16)
         assert text.startswith("b1") and "平屋面防水 申报" in text
         assert "已按范围加载" in page.inner_text("#gp-title")
@@ -358,16 +360,14 @@ def test_coarse_view_loads_detail_by_area(browser: Browser, site: Site, scheme: 
 
 
 @pytest.mark.skipif(not (HUNCHUN / "plan.toml").exists(), reason="no Hunchun plan")
-def test_hunchun_map_opens_within_five_seconds(browser: Browser,
-                                               tmp_path: Path) -> None:
+def test_hunchun_map_draws_every_feature(browser: Browser, tmp_path: Path) -> None:
     layers = load_layers(HUNCHUN)
     zones = detect_zones(layers)
     webmap = build_map(layers, compute_scope(layers, zones=zones.membership), zones)
     write_map(webmap, tmp_path)
-    started = time.perf_counter()
+    # How long it takes is measured by benchmarks/bench_map.py, not asserted here.
     page, watch = _open(browser, (tmp_path / "map.html").as_uri())
     try:
-        assert time.perf_counter() - started < 5.0
         counts = _counts(page)
         assert counts["buildings"] == len(layers.buildings)
         assert counts["communities"] == len(layers.communities)

@@ -131,39 +131,6 @@
     if (data.coarse) map.on('moveend', () => this.coarseUpdate());
   }
 
-  /** Width of the legend (px), fixed so that the map can keep the data clear of it. */
-  App.prototype.LEGEND_WIDTH = 214;
-
-  /** fitBounds padding that keeps data out from under the title bar (top), the zoom and
-   * tool buttons (left), the layer control and legend (right) and the scale bar (bottom). */
-  App.prototype.viewPadding = function () {
-    const box = this.map.getContainer().getBoundingClientRect();
-    const title = document.getElementById('gp-title');
-    const top = title ? Math.max(10, title.getBoundingClientRect().bottom - box.top + 8) : 10;
-    const wide = box.width >= 900;
-    return { paddingTopLeft: [wide ? 56 : 10, top], paddingBottomRight: [wide ? this.LEGEND_WIDTH + 24 : 10, 30] };
-  };
-
-  /** CSS classes gp-fk-<kind>: the facility markers' colours (map_styles.csv). */
-  App.prototype.kindStyles = function () {
-    const kinds = this.S.facility_kind || {};
-    const rules = [];
-    for (const k of Object.keys(kinds)) {
-      const c = kinds[k].value;
-      if (/^[a-z_]+$/.test(k) && /^#[0-9a-fA-F]{6}$/.test(c)) rules.push('.gp-fk-' + k + ' { background: ' + c + '; }');
-    }
-    const style = document.createElement('style');
-    style.textContent = rules.join('\n');
-    document.head.appendChild(style);
-  };
-
-  /** Popup options: auto-panned clear of the title bar, the buttons and the legend. */
-  App.prototype.popupOptions = function () {
-    const pad = this.viewPadding();
-    return { maxWidth: 480, minWidth: 240, maxHeight: 380, autoPanPaddingTopLeft: pad.paddingTopLeft,
-      autoPanPaddingBottomRight: pad.paddingBottomRight };
-  };
-
   App.prototype.label = function (prefix, value) {
     if (value === null || value === undefined) return '–';
     const t = this.T[prefix + '.' + value];

@@ -1,4 +1,5 @@
-/* gisplan web map: the page around the map -- basemaps that say when they cannot load,
+/* gisplan web map: the page around the map -- the view kept clear of the controls, the
+ * facility colours, basemaps that say when they cannot load,
  * the table and print buttons, and the print mode (A4 or A3 landscape: title with the
  * date, legend, scale bar and north arrow; buttons and controls hidden by app.css).
  * Extends App.prototype (app.js, through window.GisplanApp); kit.js gives the helpers.
@@ -11,6 +12,40 @@
 
   /** Printable map area (mm) of each paper, landscape, inside 8 mm margins. */
   const PAPER = { A4: [281, 192], A3: [404, 279] };
+
+  // ------------------------------------------------------------ the view
+  /** Width of the legend (px), fixed so that the map can keep the data clear of it. */
+  App.prototype.LEGEND_WIDTH = 214;
+
+  /** fitBounds padding that keeps data out from under the title bar (top), the zoom and
+   * tool buttons (left), the layer control and legend (right) and the scale bar (bottom). */
+  App.prototype.viewPadding = function () {
+    const box = this.map.getContainer().getBoundingClientRect();
+    const title = document.getElementById('gp-title');
+    const top = title ? Math.max(10, title.getBoundingClientRect().bottom - box.top + 8) : 10;
+    const wide = box.width >= 900;
+    return { paddingTopLeft: [wide ? 56 : 10, top], paddingBottomRight: [wide ? this.LEGEND_WIDTH + 24 : 10, 30] };
+  };
+
+  /** CSS classes gp-fk-<kind>: the facility markers' colours (map_styles.csv). */
+  App.prototype.kindStyles = function () {
+    const kinds = this.S.facility_kind || {};
+    const rules = [];
+    for (const k of Object.keys(kinds)) {
+      const c = kinds[k].value;
+      if (/^[a-z_]+$/.test(k) && /^#[0-9a-fA-F]{6}$/.test(c)) rules.push('.gp-fk-' + k + ' { background: ' + c + '; }');
+    }
+    const style = document.createElement('style');
+    style.textContent = rules.join('\n');
+    document.head.appendChild(style);
+  };
+
+  /** Popup options: auto-panned clear of the title bar, the buttons and the legend. */
+  App.prototype.popupOptions = function () {
+    const pad = this.viewPadding();
+    return { maxWidth: 480, minWidth: 240, maxHeight: 380, autoPanPaddingTopLeft: pad.paddingTopLeft,
+      autoPanPaddingBottomRight: pad.paddingBottomRight };
+  };
 
   // --------------------------------------------------------------- basemaps
   /** A basemap: its tile layers in one group; failing tiles show the notice. */
