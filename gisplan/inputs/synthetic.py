@@ -13,6 +13,13 @@ river runs through a wider gap across the middle and trunk roads follow the
 street boundaries. About a quarter of the buildings reach over a community
 border or into the street, as in real surveys.
 
+A real city is shaped otherwise: the communities being renovated are a
+minority of its blocks, scattered among the rest, and most buildings and
+pipes lie outside them. ``outside=0.8, scattered=True`` generates that: the
+same number of communities, in a grid of as many more blocks as hold the
+outside share of the buildings and pipes (at the same density), the
+communities a random choice of the blocks.
+
 Examples
 --------
 >>> from gisplan.inputs.synthetic import make_city
@@ -21,6 +28,9 @@ Examples
 (500, 10)
 >>> sorted(city["pipes"]["network"].unique())[:3]
 ['gas', 'heating', 'power']
+>>> real = make_city(5000, seed=1, outside=0.8, scattered=True)
+>>> len(real["communities"]), len(real["buildings"]), len(real["pipes"])
+(100, 5000, 2500)
 """
 
 from __future__ import annotations
@@ -71,7 +81,18 @@ def _diameters() -> dict[str, np.ndarray]:
     return {net: codes.loc[codes[1] == net, 2].astype(int).to_numpy() for net in NETWORKS}
 
 
-def make_city(n_buildings: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
+def _blocks(n: int, n_com: int, outside: float) -> tuple[int, int, int]:
+    """Blocks of the grid, buildings outside the communities, and buildings per block."""
+    n_out = round(n * outside)
+    n_other = 0 if outside == 0 else max(int(n_out > 0), round(n_com * outside / (1 - outside)))
+    per_block = int(np.ceil((n - n_out) / n_com))
+    if n_other:
+        per_block = max(per_block, int(np.ceil(n_out / n_other)))
+    return n_com + n_other, n_out, per_block
+
+
+def make_city(n_buildings: int, *, seed: int = 0, outside: float = 0.0,
+              scattered: bool = False) -> dict[str, gpd.GeoDataFrame]:
     """Generate a synthetic city of ``n_buildings`` buildings.
 
     Parameters
@@ -81,6 +102,13 @@ def make_city(n_buildings: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]
         pipe segments ``n_buildings / 2``, facilities ``n_buildings / 5``.
     seed : int, keyword-only
         Seed of the random generator; the same seed gives the same city.
+    outside : float, keyword-only
+        Share of the buildings, and of the pipe segments, in city blocks that are
+        not communities (0 <= outside < 1; 0: every block is a community). The
+        number of communities stays about ``n_buildings / 50``.
+    scattered : bool, keyword-only
+        Communities are a random choice of the blocks, rather than the first
+        blocks row by row. Facilities and structures are always in communities.
 
     Returns
     -------
@@ -96,14 +124,21 @@ def make_city(n_buildings: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]
     >>> city["pipes"].crs.to_epsg()
     4552
     """
+    if not (0.0 <= outside < 1.0):
+        raise ValueError(f"outside must be >= 0 and < 1, got {outside!r}")
     rng = np.random.default_rng(seed)
     n = int(n_buildings)
     n_com = max(1, round(n / 50))
-    rows = max(4, int(np.ceil(1.4 * np.ceil(n / n_com) / COLS)))
+    n_blocks, n_out, per_block = _blocks(n, n_com, outside)
+    # cb: the blocks that are communities; ob: the others.
+    cb = (np.sort(rng.choice(n_blocks, n_com, replace=False)) if scattered
+          else np.arange(n_com))
+    ob = np.setdiff1d(np.arange(n_blocks), cb)
+    rows = max(4, int(np.ceil(1.4 * per_block / COLS)))
     cw, ch = COLS * COL_PITCH, rows * ROW_PITCH
-    ncx = int(np.ceil(np.sqrt(n_com * ch / cw)))
-    ncy = int(np.ceil(n_com / ncx))
-    ix, iy = np.arange(n_com) % ncx, np.arange(n_com) // ncx
+    ncx = int(np.ceil(np.sqrt(n_blocks * ch / cw)))
+    ncy = int(np.ceil(n_blocks / ncx))
+    ix, iy = np.arange(n_blocks) % ncx, np.arange(n_blocks) // ncx
     river_row = ncy // 2 if ncy > 1 else None
     ox = X0 + ix * cw
     oy = Y0 + iy * ch + (RIVER_GAP if river_row is not None else 0.0) * (iy >= (river_row or 0))
@@ -114,12 +149,12 @@ def make_city(n_buildings: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]
     fy = np.array([0, 0, 0, 0.5, 1, 1, 1, 0.5])
     inset = rng.uniform(5.0, 15.0, (n_com, 8))
     slide = rng.uniform(-0.15, 0.15, (n_com, 8)) * np.array([0, 1, 0, 1, 0, 1, 0, 1])
-    ring = np.stack([ox[:, None] + (fx + slide * (fy % 1 == 0)) * cw
+    ring = np.stack([ox[cb, None] + (fx + slide * (fy % 1 == 0)) * cw
                      + np.sign(0.5 - fx) * inset * (fx != 0.5),
-                     oy[:, None] + (fy + slide * (fx % 1 == 0)) * ch
+                     oy[cb, None] + (fy + slide * (fx % 1 == 0)) * ch
                      + np.sign(0.5 - fy) * inset * (fy != 0.5)], axis=-1)
     ring = np.concatenate([ring, ring[:, :1]], axis=1)
-    street = (ix // STREET_SHAPE[0]) + (iy // STREET_SHAPE[1]) * int(
+    street = (ix[cb] // STREET_SHAPE[0]) + (iy[cb] // STREET_SHAPE[1]) * int(
         np.ceil(ncx / STREET_SHAPE[0]))
     com_ids = _ids("C", n_com)
     communities = gpd.GeoDataFrame({
@@ -129,9 +164,16 @@ def make_city(n_buildings: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]
         "renovation_type": np.where(rng.random(n_com) < 0.7, "basic", "upgrade"),
     }, geometry=shapely.polygons(ring), crs=CRS)
 
-    # Buildings: N of the community slots, walk-up slabs facing south (+-8 deg).
-    slot = np.sort(rng.permutation(n_com * COLS * rows)[:n])
-    com, col, row = slot // (COLS * rows), slot % COLS, (slot // COLS) % rows
+    # Buildings: N of the block slots (n - n_out of the communities', n_out of the
+    # other blocks'), walk-up slabs facing south (+-8 deg).
+    per = COLS * rows
+    slot = rng.permutation(n_com * per)[:n - n_out]
+    slot = cb[slot // per] * per + slot % per
+    if n_out:
+        other = rng.permutation(len(ob) * per)[:n_out]
+        slot = np.concatenate([slot, ob[other // per] * per + other % per])
+    slot = np.sort(slot)
+    com, col, row = slot // per, slot % COLS, (slot // COLS) % rows
     length, depth = rng.uniform(24.0, 62.0, n), rng.uniform(10.0, 13.5, n)
     # The slots spread a little beyond the cell: outer rows reach the border and street.
     cx = ox[com] + cw / 2 + SPREAD * ((col + 0.5) * COL_PITCH - cw / 2) + rng.uniform(-6, 6, n)
@@ -154,7 +196,10 @@ def make_city(n_buildings: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]
     # Pipes: 3-vertex segments (straight or L-shaped) from a random point of a cell;
     # most lie inside a community, longer ones cross borders and streets.
     m = max(1, n // 2)
-    pc = rng.integers(0, n_com, m)
+    m_out = round(m * outside) if len(ob) else 0
+    pc = cb[rng.integers(0, n_com, m - m_out)]
+    if m_out:
+        pc = np.concatenate([pc, ob[rng.integers(0, len(ob), m_out)]])
     sx, sy = ox[pc] + rng.uniform(0, cw, m), oy[pc] + rng.uniform(0, ch, m)
     seg = np.where(rng.random(m) < 0.85, rng.uniform(10.0, 80.0, m), rng.uniform(80.0, 400.0, m))
     horizontal = rng.random(m) < 0.5
@@ -183,7 +228,7 @@ def make_city(n_buildings: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]
 
     # Facilities: points mostly well inside a community, a few in the street.
     k = max(1, n // 5)
-    fc = rng.integers(0, n_com, k)
+    fc = cb[rng.integers(0, n_com, k)]
     margin = np.where(rng.random(k) < 0.97, 16.0, 0.0)
     items, weight = _point_items()
     facilities = gpd.GeoDataFrame({
@@ -196,7 +241,7 @@ def make_city(n_buildings: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]
 
     # Structures: sheds and illegal additions in community corners.
     s = max(1, n // 200)
-    sc = rng.integers(0, n_com, s)
+    sc = cb[rng.integers(0, n_com, s)]
     half = rng.uniform(2.0, 6.0, (2, s))
     structures = gpd.GeoDataFrame({
         "structure_id": _ids("S", s),

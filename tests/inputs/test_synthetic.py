@@ -108,3 +108,60 @@ def test_scope_conserves_pipes_and_households(city) -> None:
 def test_tiny_cities_load(n: int, tmp_path: Path) -> None:
     loaded = load_layers(write_plan_folder(make_city(n), tmp_path))
     assert loaded.report.ok and len(loaded.buildings) == n
+
+
+@pytest.fixture(scope="module")
+def real_city(tmp_path_factory: pytest.TempPathFactory):
+    layers = make_city(5000, seed=4, outside=0.8, scattered=True)
+    return layers, write_plan_folder(layers, tmp_path_factory.mktemp("real"))
+
+
+def _touching(layers, name: str) -> np.ndarray:
+    """Whether each feature of layer ``name`` meets a community."""
+    tree = shapely.STRtree(np.asarray(layers["communities"].geometry.array))
+    geoms = np.asarray(layers[name].geometry.array)
+    hit = np.zeros(len(geoms), bool)
+    hit[tree.query(geoms, predicate="intersects")[0]] = True
+    return hit
+
+
+def test_a_real_citys_shape_most_outside_the_communities(real_city) -> None:
+    layers, _ = real_city
+    assert len(layers["buildings"]) == 5000 and len(layers["pipes"]) == 2500
+    assert len(layers["communities"]) == 100
+    # 80 % of the buildings lie in other blocks; pipes start there, a few cross into one.
+    assert abs((~_touching(layers, "buildings")).mean() - 0.8) < 0.02
+    assert 0.7 < (~_touching(layers, "pipes")).mean() < 0.85
+    # Facilities and structures are the renovation's own: in the communities.
+    assert _touching(layers, "facilities").mean() > 0.97
+    assert _touching(layers, "structures").all()
+
+
+def test_scattered_communities_are_spread_over_the_city(real_city) -> None:
+    layers, _ = real_city
+    scattered = layers["communities"].total_bounds
+    tiled = make_city(5000, seed=4, outside=0.8)["communities"].total_bounds
+    # The same number of communities spread over about 1 / (1 - 0.8) times the area.
+    def area(b: np.ndarray) -> float:
+        return (b[2] - b[0]) * (b[3] - b[1])
+
+    assert area(scattered) > 3 * area(tiled)
+    com = np.asarray(layers["communities"].geometry.array)
+    left, right = shapely.STRtree(com).query(com, predicate="dwithin", distance=9.99)
+    assert (left == right).all()
+
+
+def test_a_real_city_loads_and_conserves(real_city) -> None:
+    layers, folder = real_city
+    loaded = load_layers(folder)
+    assert loaded.report.ok and len(loaded.buildings) == 5000
+    table = compute_scope(loaded).table
+    totals = table[table["level"] == "city"].set_index("item")["quantity"].astype(float)
+    assert totals["households"] == layers["buildings"]["households"].sum()
+    outside = table[table["level"] == "unassigned"].set_index("item")["quantity"].astype(float)
+    assert 0.75 < outside["buildings"] / totals["buildings"] < 0.85
+
+
+def test_outside_share_is_checked() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        make_city(100, outside=1.0)
