@@ -105,12 +105,15 @@ def _add_geometries(msp, geoms: np.ndarray, layer: np.ndarray) -> None:
     closed = np.r_[np.zeros(len(lines), bool), np.ones(len(rings), bool)]
     coords, cidx = shapely.get_coordinates(paths, return_index=True)
     bounds = np.searchsorted(cidx, np.arange(len(paths) + 1))
+    # LWPOLYLINE vertices are (x, y, start width, end width, bulge) rows of one array,
+    # set in one go: ezdxf appends the points given to add_lwpolyline one at a time,
+    # copying the array each time (quadratic: 10^5 vertices took minutes).
+    vertices = np.zeros((len(coords), 5))
+    vertices[:, :2] = coords
+    end = bounds[1:] - closed  # LWPOLYLINE closes itself: a ring's last vertex is left out
     for k, lay in enumerate(layer[owner]):
-        xy = coords[bounds[k]:bounds[k + 1]]
-        if closed[k]:
-            xy = xy[:-1]  # LWPOLYLINE closes itself
-        msp.add_lwpolyline(xy.tolist(), format="xy", close=bool(closed[k]),
-                           dxfattribs={"layer": lay})
+        polyline = msp.add_lwpolyline((), close=bool(closed[k]), dxfattribs={"layer": lay})
+        polyline.lwpoints.set(vertices[bounds[k]:end[k]])
 
 
 def _add_symbols(doc: ezdxf.document.Drawing, msp, points: gpd.GeoDataFrame,

@@ -153,3 +153,21 @@ def test_parts_of_nested_collections_are_drawn(tmp_path):
     polylines = msp.query("LWPOLYLINE")
     assert sorted(e.closed for e in polylines) == [False, True, True]  # line, shell, hole
     assert [tuple(e.dxf.location)[:2] for e in msp.query("POINT")] == [(40.0, 40.0)]
+
+
+def test_a_pipe_of_a_million_vertices_is_written_whole(tmp_path):
+    # ezdxf's add_lwpolyline appends point by point, copying the array each time
+    # (quadratic: 10^5 vertices took minutes); the writer sets the vertices in one go.
+    n = 1_000_000
+    x = X0 + np.arange(n) * 0.5
+    y = Y0 + (np.arange(n) % 2) * 0.25
+    pipes = gpd.GeoDataFrame({"pipe_id": ["P1"], "network": ["water"],
+                              "diameter_mm": pd.array([300], dtype="Int64"),
+                              "action": ["replace"]},
+                             geometry=[shapely.linestrings(x, y)], crs="EPSG:4552")
+    path = write_dxf({"pipes": pipes}, tmp_path / "long.dxf", labels=False)
+    (polyline,) = ezdxf.readfile(path).modelspace().query("LWPOLYLINE")
+    assert len(polyline) == n and not polyline.closed
+    assert polyline.dxf.layer == "PIPE_WATER_DN300"
+    xy = np.asarray(polyline.get_points("xy"))
+    np.testing.assert_allclose(xy[[0, 1, -1]], [[x[0], y[0]], [x[1], y[1]], [x[-1], y[-1]]])
