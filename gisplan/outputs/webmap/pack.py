@@ -30,6 +30,9 @@ from pyproj import Transformer
 #: shapely type ids of each family: (single, multi).
 FAMILIES = {"point": (0, 4), "line": (1, 5), "polygon": (3, 6)}
 SCALE = 1_000_000
+#: Lines and rings of more vertices than this are simplified in pieces of PIECE vertices
+#: (:func:`simplify_long`).
+LONG, PIECE = 4096, 256
 
 
 def _counts(offsets: np.ndarray) -> np.ndarray:
@@ -110,11 +113,7 @@ def pack_geometries(geoms: np.ndarray, *, transformer: Transformer, tolerance: f
     """
     geoms = np.asarray(geoms, dtype=object)
     if tolerance > 0:
-        # Rectangles and short lines have nothing to lose; simplify the others only.
-        many = shapely.get_num_coordinates(geoms) > 8
-        if many.any():
-            geoms = geoms.copy()
-            geoms[many] = shapely.simplify(geoms[many], tolerance, preserve_topology=True)
+        geoms = simplified(geoms, tolerance)
     type_id = shapely.get_type_id(geoms)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     out: dict[str, Any] = {}
@@ -155,6 +154,94 @@ def label_points(geoms: np.ndarray, *, transformer: Transformer,
         out[ok, 0] = np.rint(np.asarray(lat) * scale)
         out[ok, 1] = np.rint(np.asarray(lon) * scale)
     return out.ravel().tolist()
+
+
+def simplified(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """``geoms`` simplified to ``tolerance``, in time near linear in their vertices.
+
+    Rectangles and short lines have nothing to lose and are kept; the others
+    are simplified preserving topology, except lines and rings of more than
+    :data:`LONG` vertices, which are simplified piece by piece
+    (:func:`simplify_long`).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> x, teeth = np.linspace(0, 2000, 20_001), np.arange(20_001) % 2
+    >>> zigzag = shapely.linestrings(x, teeth * 1.0)      # 1 m teeth 0.1 m apart: all kept
+    >>> rough = shapely.linestrings(x, teeth * 0.002)     # 2 mm teeth: the pieces' ends
+    >>> shapely.get_num_coordinates(simplified(np.array([zigzag, rough]), 0.1)).tolist()
+    [20001, 80]
+    """
+    n = shapely.get_num_coordinates(geoms)
+    many = n > 8
+    long = (n > LONG) & np.isin(shapely.get_type_id(geoms), (1, 3, 5, 6))
+    if not many.any():
+        return geoms
+    out = geoms.copy()
+    some = many & ~long
+    out[some] = shapely.simplify(geoms[some], tolerance, preserve_topology=True)
+    if long.any():
+        out[long] = simplify_long(geoms[long], tolerance)
+    return out
+
+
+def simplify_long(geoms: np.ndarray, tolerance: float, *, piece: int = PIECE) -> np.ndarray:
+    """Douglas-Peucker simplification of lines and polygons, each line and ring cut into
+    pieces of ``piece`` vertices whose ends are kept.
+
+    GEOS's simplifiers recurse once per vertex in the worst case (vertices as
+    far from the chord as each other, as on a zigzag), which is quadratic in
+    time and overflows the stack past about 10^5 vertices (a segmentation
+    fault; libgeos/geos#1515). Pieces bound both: at most ``piece``² steps
+    per piece. Every kept vertex is an input vertex within ``tolerance`` of
+    the piece it stands for; rings stay closed and keep at least one vertex
+    per piece.
+    """
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    polygonal = shapely.get_dimensions(parts) == 2
+    rings, ring_part = shapely.get_rings(parts[polygonal], return_index=True)
+    paths = np.concatenate([parts[~polygonal], rings])
+    coords, path = shapely.get_coordinates(paths, return_index=True)
+    start = np.searchsorted(path, np.arange(len(paths)))
+    local = np.arange(len(coords)) - start[path]
+    size = np.bincount(path, minlength=len(paths))
+    # Vertex i of a path is in piece i // (piece - 1); a vertex at a cut ends the
+    # piece before too, so it is written twice.
+    step = piece - 1
+    cut = (local % step == 0) & (local > 0) & (local < size[path] - 1)
+    first_piece = np.concatenate([[0], np.cumsum((size - 2) // step + 1)])[:-1]
+    pid = first_piece[path] + np.minimum(local // step, (size[path] - 2) // step)
+    twice = np.repeat(np.arange(len(coords)), 1 + cut)
+    piece_id = pid[twice]
+    piece_id[np.flatnonzero(cut) + np.arange(cut.sum())] -= 1
+    pieces = shapely.simplify(shapely.linestrings(coords[twice], indices=piece_id), tolerance,
+                              preserve_topology=False)
+    kept, kept_piece = shapely.get_coordinates(pieces, return_index=True)
+    piece_path = np.repeat(np.arange(len(paths)), (size - 2) // step + 1)
+    # Join the pieces: each but a path's first starts with the vertex the one before ended on.
+    joint = np.r_[False, kept_piece[1:] != kept_piece[:-1]] & (
+        kept_piece != first_piece[piece_path[kept_piece]])
+    kept, kept_path = kept[~joint], piece_path[kept_piece[~joint]]
+    n_lines = int((~polygonal).sum())
+    is_ring = kept_path >= n_lines
+    new_parts = np.empty(len(parts), dtype=object)
+    if n_lines:
+        new_parts[~polygonal] = shapely.linestrings(kept[~is_ring], indices=kept_path[~is_ring])
+    if len(rings):
+        new_rings = shapely.linearrings(kept[is_ring], indices=kept_path[is_ring] - n_lines)
+        new_parts[polygonal] = shapely.polygons(new_rings, indices=ring_part)
+    single = np.isin(shapely.get_type_id(geoms), (1, 3))
+    out = np.empty(len(geoms), dtype=object)
+    first = np.searchsorted(owner, np.arange(len(geoms)))
+    out[single] = new_parts[first[single]]
+    multi = np.flatnonzero(~single)
+    for kind, build in ((5, shapely.multilinestrings), (6, shapely.multipolygons)):
+        which = multi[shapely.get_type_id(geoms[multi]) == kind]
+        if len(which):
+            take = np.isin(owner, which)
+            out[which] = build(new_parts[take], indices=np.searchsorted(which, owner[take]))
+    return out
 
 
 def num(values: Any, *, digits: int = 2) -> list[float | int | None]:

@@ -1,5 +1,6 @@
 """The web map's compact encoding: delta-encoded integer coordinates with run lengths,
-and attribute columns as plain lists or dictionaries of repeated text."""
+and attribute columns as plain lists or dictionaries of repeated text; long lines and rings
+simplified in pieces, within the tolerance, of the same type, at any number of vertices."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from gisplan.outputs.webmap.pack import (
     label_points,
     num,
     pack_geometries,
+    simplified,
+    simplify_long,
     text,
 )
 
@@ -131,3 +134,62 @@ def test_label_points_lie_inside_their_polygons(shapes):
     assert got[-1].tolist() == [0, 0]                               # missing geometry
     pts = shapely.points(got[:-1, 1], got[:-1, 0])
     assert shapely.covers(np.array(polys), pts).all()
+
+
+TOL = 0.1
+
+
+def _shapes() -> list:
+    rng = np.random.default_rng(3)
+    walk = np.cumsum(rng.normal(0, 0.3, (3000, 2)), axis=0)
+    angle = np.linspace(0, 2 * np.pi, 2500)
+    radius = 100 + rng.normal(0, 0.05, len(angle))
+    ring = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    ring[-1] = ring[0]
+    court = shapely.Polygon(ring, [shapely.box(-10, -10, 10, 10).exterior.coords])
+    return [shapely.LineString(walk), court,
+            shapely.MultiPolygon([court, shapely.box(300, 300, 310, 320)]),
+            shapely.MultiLineString([walk[:1500], [(0, 0), (5, 5)]])]
+
+
+@pytest.mark.parametrize("piece", [2, 3, 64])
+def test_pieces_keep_type_vertices_and_tolerance(piece: int) -> None:
+    shapes = np.array(_shapes(), dtype=object)
+    out = simplify_long(shapes, TOL, piece=piece)
+    assert shapely.get_type_id(out).tolist() == shapely.get_type_id(shapes).tolist()
+    for before, after in zip(shapes, out, strict=True):
+        original = shapely.get_coordinates(before)
+        kept = shapely.get_coordinates(after)
+        assert len(kept) <= len(original)
+        # Every kept vertex is an input vertex, and every input vertex is within the
+        # tolerance of the simplified outline.
+        assert set(map(tuple, kept)) <= set(map(tuple, original))
+        assert (shapely.distance(shapely.points(original), shapely.boundary(after)
+                                 if after.geom_type.endswith("Polygon") else after)
+                <= TOL + 1e-9).all()
+        assert shapely.get_num_geometries(after) == shapely.get_num_geometries(before)
+        if after.geom_type.endswith("Polygon"):
+            assert after.is_valid
+            assert shapely.get_num_interior_rings(shapely.get_geometry(after, 0)) == 1
+            assert abs(after.area - before.area) / before.area < 1e-3
+
+
+def test_no_tolerance_gives_the_input_back() -> None:
+    shapes = np.array(_shapes(), dtype=object)
+    out = simplify_long(shapes, 0.0, piece=16)
+    assert shapely.equals_exact(out, shapes, tolerance=0).all()
+
+
+def test_a_zigzag_of_a_million_vertices_is_simplified_whole() -> None:
+    # GEOS recurses once per vertex here (a segmentation fault at this size, whole).
+    n = 1_000_000
+    x, teeth = np.linspace(0, 1000, n), np.arange(n) % 2
+    zigzag = shapely.linestrings(x, teeth * 2.0)
+    short = shapely.box(0, 0, 10, 10)
+    out = simplified(np.array([zigzag, short], dtype=object), TOL)
+    assert out[1] is short
+    kept = shapely.get_coordinates(out[0])
+    assert 0 < len(kept) < n
+    assert kept[0].tolist() == [0.0, 0.0] and kept[-1].tolist() == [1000.0, 2.0]
+    # The teeth are 2 m high: the outline still reaches both sides.
+    assert set(np.unique(kept[:, 1])) == {0.0, 2.0}
