@@ -152,11 +152,11 @@ def _zone_labels(scope: Scope, zones: pd.DataFrame) -> list[str]:
                                                                "communities")]
     names = (com.groupby("zone_id")["area_name"].agg(list) if "zone_id" in com
              else pd.Series(dtype=object))
+    members = _lookup(names, zones.index, [])
     out = []
-    for zid, row in zones.iterrows():
-        members = names.get(zid, [])
-        head = "、".join(map(str, members[:2])) + ("等" if len(members) > 2 else "")
-        out.append(f"{zid} {head}（{row['communities']:.0f}个社区 communities）")
+    for zid, some, n in zip(zones.index, members, zones["communities"].to_numpy(), strict=True):
+        head = "、".join(map(str, some[:2])) + ("等" if len(some) > 2 else "")
+        out.append(f"{zid} {head}（{n:.0f}个社区 communities）")
     return out
 
 
@@ -185,24 +185,41 @@ def _figures(h: dict[str, float], scope: Scope) -> str:
         for k, zh, en, text, unit, v in cards) + "</div>"
 
 
+def _lookup(values: pd.Series, keys: pd.Index | pd.MultiIndex, missing: object) -> list:
+    """``values[key]`` for each key (``missing`` where there is none), all at once."""
+    out = values.reindex(keys).to_numpy(dtype=object, copy=True).tolist()
+    for i in np.flatnonzero(~keys.isin(values.index)):
+        out[i] = missing
+    return out
+
+
+def _row_html(cells: list[list[str]], classes: list[str] | None = None) -> list[str]:
+    """``<tr>`` elements from columns of ready ``<td>`` cells."""
+    rows = ["".join(r) for r in zip(*cells, strict=True)]
+    if classes is None:
+        return [f"<tr>{r}</tr>" for r in rows]
+    return [f'<tr class="{c}">{r}</tr>' for c, r in zip(classes, rows, strict=True)]
+
+
 def _street_table(scope: Scope) -> str:
-    streets = _areas(scope, "street")
     sc = scope.scenarios.set_index(["level", "area_id"])
     rows = []
-    parts = [("street", streets), ("unassigned", _areas(scope, "unassigned")),
+    parts = [("street", _areas(scope, "street")), ("unassigned", _areas(scope, "unassigned")),
              ("city", _areas(scope, "city"))]
     for level, frame in parts:
-        for aid, r in frame.iterrows():
-            if level == "unassigned" and not r["cost_cny"] and not r["buildings"]:
-                continue
-            name = "未归属 unassigned" if level == "unassigned" else (
-                "全市 city" if level == "city" else r["area_name"])
-            basic = sc["cost_basic_cny"].get((level, aid), 0.0)
-            upgrade = sc["cost_upgrade_cny"].get((level, aid), 0.0)
-            cells = [_cell(name)] + [_cell(f"{r[h[0]]:,.0f}", "num") for h in HEADLINE] + [
-                _cell(_wan(r["cost_cny"]), "num"), _cell(_wan(basic), "num"),
-                _cell(_wan(upgrade), "num")]
-            rows.append(f'<tr class="{"total" if level == "city" else ""}">{"".join(cells)}</tr>')
+        if level == "unassigned":
+            frame = frame[~((frame["cost_cny"] == 0) & (frame["buildings"] == 0))]
+        if frame.empty:
+            continue
+        names = ([_cell("未归属 unassigned" if level == "unassigned" else "全市 city")] * len(frame)
+                 if level != "street" else [_cell(v) for v in frame["area_name"]])
+        keys = pd.MultiIndex.from_arrays([[level] * len(frame), frame.index])
+        cells = [names] + [[_cell(f"{v:,.0f}", "num") for v in frame[h[0]].to_numpy()]
+                           for h in HEADLINE] + [
+            [_cell(_wan(v), "num") for v in frame["cost_cny"].to_numpy()],
+            [_cell(_wan(v), "num") for v in _lookup(sc["cost_basic_cny"], keys, 0.0)],
+            [_cell(_wan(v), "num") for v in _lookup(sc["cost_upgrade_cny"], keys, 0.0)]]
+        rows += _row_html(cells, ["total" if level == "city" else ""] * len(frame))
     head = ["街道 street", "社区 communities", "楼栋 buildings", "户数 households",
             "建筑面积 floor area (㎡)", "费用 cost (万元)", "基本型 basic (万元)",
             "提升型 upgrade (万元)"]
@@ -216,14 +233,15 @@ def _community_table(scope: Scope, communities: pd.DataFrame | None) -> str:
     info = (pd.DataFrame(communities).drop(columns="geometry", errors="ignore")
             .set_index("community_id") if communities is not None else pd.DataFrame())
     rtype = {"basic": "基本型", "upgrade": "提升型"}
-    rows = []
-    for aid, r in com.iterrows():
-        street = info["street"].get(aid, "") if "street" in info else ""
-        kind = info["renovation_type"].get(aid, "") if "renovation_type" in info else ""
-        cells = ([_cell(aid), _cell(r["area_name"]), _cell(street), _cell(rtype.get(kind, kind))]
-                 + [_cell(number(r[h[0]]), "num") for h in HEADLINE[1:]]
-                 + [_cell(_wan(r["cost_cny"]), "num")])
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+    street = (_lookup(info["street"], com.index, "") if "street" in info
+              else [""] * len(com))
+    kind = (_lookup(info["renovation_type"], com.index, "") if "renovation_type" in info
+            else [""] * len(com))
+    rows = _row_html([[_cell(v) for v in com.index], [_cell(v) for v in com["area_name"]],
+                      [_cell(v) for v in street], [_cell(rtype.get(v, v)) for v in kind]]
+                     + [[_cell(number(v), "num") for v in com[h[0]].to_numpy()]
+                        for h in HEADLINE[1:]]
+                     + [[_cell(_wan(v), "num") for v in com["cost_cny"].to_numpy()]])
     city = _areas(scope, "city")
     if len(city):
         r = city.iloc[0]
