@@ -203,8 +203,16 @@ def detect_zones(layers: Layers, *, max_gap_m: float | None = None,
 
     members = gpd.GeoDataFrame(frame[["zone_id"]], geometry=com.geometry.iloc[frame.index].values,
                                crs=com.crs)
-    listed = frame.sort_values("community_id").groupby("zone_id")["community_id"].agg(
-        [",".join, "size"])
+    # Members listed per zone, in id order (one join per zone, no group-by in Python).
+    ordered = frame.sort_values(["zone_id", "community_id"], kind="stable")
+    zone_ids = ordered["zone_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, zone_ids[1:] != zone_ids[:-1]][:len(zone_ids)])
+    ends = np.append(starts[1:], len(zone_ids))[:len(starts)]
+    member_ids = ordered["community_id"].tolist()
+    listed = pd.DataFrame({"join": [",".join(member_ids[a:b]) for a, b in zip(starts, ends,
+                                                                             strict=True)],
+                           "size": ends - starts},
+                          index=pd.Index(zone_ids[starts], name="zone_id"))
     outlines = gpd.GeoDataFrame({
         "zone_id": listed.index.astype(object),  # text ids, also when there are none
         "community_ids": listed["join"].to_numpy(),
