@@ -15,6 +15,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from gisplan.errors import GisplanError
 from gisplan.inputs.validation import Layers, load_layers
 from gisplan.outputs.staging import check_out_path, staged_output
@@ -42,31 +45,38 @@ def progress(step: int, total: int, label: str) -> Iterator[None]:
 
 
 def print_warnings(layers: Layers) -> None:
-    """``.report`` warnings to stderr grouped (--verbose: all, --quiet: none), OUT/warnings.csv."""
-    found = layers.report.warnings
-    STATE["warnings"] = list(STATE["warnings"]) + found  # type: ignore[operator]
-    if STATE["verbosity"] < 0 or not found:
+    """``.report`` warnings to stderr grouped (--verbose: all, --quiet: none), OUT/warnings.csv.
+
+    The warnings are taken as one frame (:meth:`~gisplan.inputs.problems.Report.table`):
+    a city's million 'lies in no community' warnings are never a million objects."""
+    found = layers.report.table("warning")
+    if found.empty:
+        return
+    STATE["warnings"] = [*STATE["warnings"], found]  # type: ignore[misc]
+    if STATE["verbosity"] < 0:
         return
     if STATE["verbosity"] > 0:
-        lines = [p.format() for p in found]
+        where = found["layer"].astype(str) + np.where(
+            found["feature_id"].notna(), " [" + found["feature_id"].astype(str) + "]", "") + \
+            np.where(found["field"].notna(), " field '" + found["field"].astype(str) + "'", "")
+        lines = ("WARNING: " + where + ": " + found["message"].astype(str)).tolist()
     else:
         lines = grouped_lines(found)
     print("\n".join(lines), file=sys.stderr)
 
 
-def grouped_lines(found: list, *, ids: int = 5) -> list[str]:
-    """One line per (layer, check): the count, the first message and the first ids."""
-    groups: dict[tuple[str, str], list] = {}
-    for problem in found:
-        groups.setdefault((problem.layer, problem.check), []).append(problem)
+def grouped_lines(found: pd.DataFrame, *, ids: int = 5) -> list[str]:
+    """One line per (layer, check) of a warnings frame: the count, the first message and
+    the first ids."""
     lines = []
-    for (layer, _check), items in groups.items():
-        first = [str(p.feature_id) for p in items[:ids] if p.feature_id is not None]
+    groups = found.groupby(["layer", "check"], sort=False, dropna=False)
+    for (layer, _check), items in groups:
+        first = items["feature_id"].dropna().head(ids).astype(str).tolist()
         more = ", …" if len(items) > ids else ""
         where = f" ({', '.join(first)}{more})" if first else ""
         head = f"{len(items):,} × " if len(items) > 1 else ""
-        lines.append(f"WARNING: {layer}: {head}{items[0].message}{where}")
-    if any(len(v) > 1 for v in groups.values()):
+        lines.append(f"WARNING: {layer}: {head}{items['message'].iat[0]}{where}")
+    if (groups.size() > 1).any():
         lines.append("  (every warning, one a line: warnings.csv in the output folder)")
     return lines
 

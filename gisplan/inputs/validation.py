@@ -207,10 +207,9 @@ def cross_check(got: dict[str, gpd.GeoDataFrame], plan: Plan, catalogue: pd.Data
                 geo_community = homes
             else:
                 point_homes[layer] = homes
-        for feature_id in where.labels(np.flatnonzero(home == -1)):
-            report.add("warning", layer, "outside_communities",
-                       "lies in no community; it is counted in the 'unassigned' area",
-                       feature_id=feature_id)
+        report.add_many("warning", layer, "outside_communities",
+                        "lies in no community; it is counted in the 'unassigned' area",
+                        where.labels(np.flatnonzero(home == -1)))
         if layer == "buildings" and "community_id" in gdf:
             field = file_column(plan, layer, "community_id")
             given = gdf["community_id"]

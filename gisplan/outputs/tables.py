@@ -83,10 +83,23 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 def write_warnings(problems: list, path: Path) -> Path:
     """Every warning of the run, one a row: ``severity``, ``layer``, ``check``,
-    ``feature_id``, ``field``, ``message`` (formula-safe CSV)."""
-    frame = pd.DataFrame([(p.severity, p.layer, p.check, p.feature_id, p.field, p.message)
-                          for p in problems],
-                         columns=["severity", "layer", "check", "feature_id", "field", "message"])
+    ``feature_id``, ``field``, ``message`` (formula-safe CSV). ``problems`` holds
+    :class:`~gisplan.inputs.problems.Problem` objects and frames of those columns
+    (:meth:`~gisplan.inputs.problems.Report.table`), in order."""
+    columns = ["severity", "layer", "check", "feature_id", "field", "message"]
+    parts: list[pd.DataFrame] = []
+    rows: list[tuple] = []
+    for item in [*problems, None]:
+        if isinstance(item, pd.DataFrame) or item is None:
+            if rows:
+                parts.append(pd.DataFrame(rows, columns=columns))
+                rows = []
+            if item is not None and len(item):
+                parts.append(item[columns])
+        else:
+            rows.append((item.severity, item.layer, item.check, item.feature_id, item.field,
+                         item.message))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return write_csv(frame, path)
 
 
