@@ -16,7 +16,9 @@ geopandas, read the GeoParquet layers, join the buildings to the communities
 (``shapely.intersection`` of STRtree pairs), a pandas group-by sum, and write
 the CSV files the command wrote with ``pandas.DataFrame.to_csv`` (read back
 first, not timed). The ratio is command wall / primitives wall, both whole
-processes. Growth exponents are log-log slopes between consecutive sizes.
+processes; the CPU ratio the same with user + system CPU seconds, which other
+load on the machine changes less. Growth exponents are log-log slopes of wall
+time between consecutive sizes.
 
 ``--long-pipe V`` instead runs ``gisplan run`` on a small city whose first pipe
 has V vertices and reports each step's seconds (a writer that is not linear in
@@ -60,7 +62,8 @@ def _env() -> dict[str, str]:
 
 
 def measure(argv: list[str]) -> dict:
-    """Run ``argv`` as a child process: wall seconds, peak RSS (MiB), exit code, stderr."""
+    """Run ``argv`` as a child process: wall and CPU seconds (user + system), peak RSS
+    (MiB), exit code, output."""
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=_env(), cwd=ROOT)
@@ -69,7 +72,8 @@ def measure(argv: list[str]) -> dict:
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         out.seek(0)
-        return {"seconds": wall, "peak_rss_mib": usage.ru_maxrss / 1024,
+        return {"seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "peak_rss_mib": usage.ru_maxrss / 1024,
                 "code": proc.returncode, "stdout": out.read().decode(errors="replace"),
                 "stderr": err.read().decode(errors="replace")}
 
@@ -201,14 +205,17 @@ def exponent(n0: int, t0: float, n1: int, t1: float) -> float:
 
 def markdown(results: list[dict]) -> str:
     results = sorted(results, key=lambda r: r["n"])
-    lines = ["| N buildings | command | wall s | peak RSS MiB | files | written MB "
-             "| primitives s | ratio |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| N buildings | command | wall s | primitives wall s | ratio | CPU s "
+             "| primitives CPU s | CPU ratio | peak RSS MiB | files | written MB |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         for name, c in r["commands"].items():
-            p = c["primitives"]["seconds"]
+            p = c["primitives"]
             lines.append(f"| {r['n']:,} | `gisplan {name}` | {c['seconds']:.2f} | "
-                         f"{c['peak_rss_mib']:,.0f} | {c['files']:,} | "
-                         f"{c['bytes'] / 1e6:,.1f} | {p:.2f} | {c['seconds'] / p:.2f} |")
+                         f"{p['seconds']:.2f} | {c['seconds'] / p['seconds']:.2f} | "
+                         f"{c['cpu_seconds']:.2f} | {p['cpu_seconds']:.2f} | "
+                         f"{c['cpu_seconds'] / p['cpu_seconds']:.2f} | "
+                         f"{c['peak_rss_mib']:,.0f} | {c['files']:,} | {c['bytes'] / 1e6:,.1f} |")
     parts = ["import", "read", "join", "split", "groupby", "to_csv"]
     lines += ["", "| N buildings | command | process s | " + " | ".join(parts)
               + " | peak RSS MiB |", "|---:|---|" + "---:|" * (len(parts) + 2)]
@@ -221,12 +228,17 @@ def markdown(results: list[dict]) -> str:
     pairs = list(itertools.pairwise(results))
     if pairs:
         heads = [f"{a['n']:,} → {b['n']:,}" for a, b in pairs]
-        lines += ["", "| growth exponent (log-log slope) | " + " | ".join(heads) + " |",
+        lines += ["", "| growth exponent of wall (CPU) time | " + " | ".join(heads) + " |",
                   "|---|" + "---:|" * len(pairs)]
         for name in COMMANDS:
-            cells = [f"{exponent(a['n'], a['commands'][name]['seconds'], b['n'], b['commands'][name]['seconds']):.2f}"  # noqa: E501
-                     if name in a["commands"] and name in b["commands"] else ""
-                     for a, b in pairs]
+            cells = []
+            for a, b in pairs:
+                if name not in a["commands"] or name not in b["commands"]:
+                    cells.append("")
+                    continue
+                ca, cb = a["commands"][name], b["commands"][name]
+                cells.append(f"{exponent(a['n'], ca['seconds'], b['n'], cb['seconds']):.2f} "
+                             f"(CPU {exponent(a['n'], ca['cpu_seconds'], b['n'], cb['cpu_seconds']):.2f})")  # noqa: E501
             if any(cells):
                 lines.append(f"| `gisplan {name}` | " + " | ".join(cells) + " |")
     steps = [(r["n"], c["steps"]) for r in results for name, c in r["commands"].items()
