@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -75,6 +76,13 @@ class WebMap:
     html: str
     files: dict[str, str] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=8)
+def to_lonlat(crs: str) -> Transformer:
+    """The transformer from ``crs`` to lon/lat, made once per CRS: making one takes
+    some 50 ms, and ``gisplan run`` builds a map per community."""
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
 
 def _latlon_bounds(geoms: np.ndarray, transformer: Transformer) -> list[float]:
@@ -202,7 +210,7 @@ def build_map(layers: Layers, scope: Scope, zones: Zones, *, metric: str = "hous
     content = map_content(layers, scope, zones, metric=metric)
     detail = sum(len(content.tables[k]) for k in DETAIL_LAYERS)
     coarse = detail > max_features
-    transformer = Transformer.from_crs(content.crs, "EPSG:4326", always_xy=True)
+    transformer = to_lonlat(content.crs)
     data, files = _payload(content, metric=metric, coarse=coarse, chunk_size=chunk_size,
                            min_zoom=coarse_min_zoom, transformer=transformer,
                            tolerance=tolerance_m, labels=labels)
