@@ -65,9 +65,12 @@ def print_warnings(layers: Layers) -> None:
     print("\n".join(lines), file=sys.stderr)
 
 
-def grouped_lines(found: pd.DataFrame, *, ids: int = 5) -> list[str]:
-    """One line per (layer, check) of a warnings frame: the count, the first message and
-    the first ids."""
+def grouped_lines(found: pd.DataFrame | list, *, ids: int = 5) -> list[str]:
+    """One line per (layer, check) of a warnings frame (or list of problems): the count,
+    the first message and the first ids."""
+    if not isinstance(found, pd.DataFrame):
+        found = pd.DataFrame([(p.layer, p.check, p.feature_id, p.message) for p in found],
+                             columns=["layer", "check", "feature_id", "message"])
     lines = []
     groups = found.groupby(["layer", "check"], sort=False, dropna=False)
     for (layer, _check), items in groups:
