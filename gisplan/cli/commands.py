@@ -187,7 +187,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     check_max_gap_flag(args.max_gap_m)
     as_of = prog.as_of_day(args.as_of)
-    n = 8 if has_access(args.plan_dir) else 7
+    n = 9 if has_access(args.plan_dir) else 8
     check_out_path(args.out, input_paths(args))
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
@@ -214,12 +214,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_exports(layers, scope, zones, stage / "exports", enriched=enriched,
                           shp_encoding=args.shp_encoding)
             written.append(stage / "exports")
-        with progress(7, n, "一区一案 packages"):
+        with progress(7, n, "出图 sheets"):
+            sheet_writer = _write_sheets(layers, enriched, stage / "sheets")
+            written.append(stage / "sheets")
+        with progress(8, n, "一区一案 packages"):
             write_packages(layers, scope, zones, stage / "packages", enriched=enriched,
                            map_writer=_package_map_writer(layers, scope, zones,
-                                                          online=args.online))
+                                                          online=args.online),
+                           sheet_writer=sheet_writer)
             written.append(stage / "packages")
-        written += access_step(layers, stage, step=8)  # walking access, when n == 8
+        written += access_step(layers, stage, step=9)  # walking access, when n == 9
     report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
     return 0
@@ -243,6 +247,27 @@ def _write_map(layers: Layers, scope, zones, stage: Path, *, online: bool = Fals
     webmap = build_map(layers, scope, zones, offline=not online,
                        **_map_options(layers, basemap=basemap, metric=metric))
     return write_map(webmap, stage)
+
+
+def _write_sheets(layers: Layers, enriched, folder: Path):
+    """The map sheets into ``folder`` (gisplan.cli.sheets); the packages' sheet writer,
+    which copies them."""
+    from gisplan.cli.sheets import report_glyphs
+    from gisplan.outputs.sheets.sheets import SheetOptions, package_sheet_writer, write_sheets
+
+    report_glyphs(enriched)
+    options = SheetOptions(plan_name=layers.plan.name, crs=layers.plan.crs,
+                           settings=layers.plan.sheets)
+    write_sheets(enriched, folder, options)
+    return package_sheet_writer(enriched, options, drawn=folder)
+
+
+def _package_sheet_writer(layers: Layers, enriched):
+    """``sheet_writer`` for packages: draws each community's map sheets into its package."""
+    from gisplan.outputs.sheets.sheets import SheetOptions, package_sheet_writer
+
+    return package_sheet_writer(enriched, SheetOptions(
+        plan_name=layers.plan.name, crs=layers.plan.crs, settings=layers.plan.sheets))
 
 
 def _package_map_writer(layers: Layers, scope, zones, *, online: bool = False):
@@ -291,7 +316,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             written += write_packages(
                 layers, scope, zones, stage / "packages", as_zip=args.zip, enriched=enriched,
                 communities=None if args.community is None else [args.community],
-                map_writer=_package_map_writer(layers, scope, zones, online=args.online))
+                map_writer=_package_map_writer(layers, scope, zones, online=args.online),
+                sheet_writer=_package_sheet_writer(layers, enriched))
         written = _top_level(stage, written)
     report_written(args.out, written)
     return 0

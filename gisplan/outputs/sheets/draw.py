@@ -106,18 +106,23 @@ def draw_zones(ax: Axes, zones: gpd.GeoDataFrame | None) -> list[Entry]:
              f"{bilingual('legend.zone')}（{len(zones)}）")]
 
 
-def draw_boundary(ax: Axes, community: gpd.GeoDataFrame, *, tint: float = 0.12) -> list[Entry]:
-    """The renovation boundary: the community's outline, red dash-dot (红线), its inside
-    tinted with its renovation type's colour."""
+def draw_boundary(ax: Axes, community: gpd.GeoDataFrame, *, tint: float = 0.12,
+                  line: str = BOUNDARY_RED) -> list[Entry]:
+    """The renovation boundary: the community's outline, dash-dot in ``line`` (red: 红线;
+    the pipe sheets use black, red being heating there), its inside tinted with its
+    renovation type's colour (in the legend when ``tint`` is 0.1 or more)."""
     rtype = str(community["renovation_type"].iloc[0]) if len(community) else "unassigned"
     colour = (_style("renovation_type", rtype) if rtype in styles()["renovation_type"]
               else "#bdbdbd")
     _plot(ax, community, color=colour, alpha=tint, linewidth=0, zorder=1)
-    _plot(ax, community.boundary, color=BOUNDARY_RED, linewidth=1.6,
+    _plot(ax, community.boundary, color=line, linewidth=1.6,
           linestyle=(0, (8, 2, 1.5, 2)), zorder=6)
-    return [(Line2D([], [], color=BOUNDARY_RED, lw=1.6, ls=(0, (8, 2, 1.5, 2))),
-             bilingual("legend.boundary")),
-            (Patch(fc=colour, alpha=min(1.0, tint * 2.5)), _styled("renovation_type", rtype))]
+    entries: list[Entry] = [(Line2D([], [], color=line, lw=1.6, ls=(0, (8, 2, 1.5, 2))),
+                             bilingual("legend.boundary"))]
+    if tint >= 0.1:
+        entries.append((Patch(fc=colour, alpha=min(1.0, tint * 2.5)),
+                        _styled("renovation_type", rtype)))
+    return entries
 
 
 def draw_context(ax: Axes, neighbours: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame,
@@ -240,7 +245,9 @@ def draw_pipes(ax: Axes, pipes: gpd.GeoDataFrame) -> list[Entry]:
         if len(done):
             text += "：" + " / ".join(f"{act.get(f'action.{a}', a)} {v:,.0f} m"
                                      for a, v in done.items())
-        entries.append((Line2D([], [], color=nets[net]["color"], lw=2.0), text))
+        entries.append((Line2D([], [], color=nets[net]["color"], lw=2.0) if len(done) else
+                        Line2D([], [], color=nets[net]["color"], lw=0.8, ls=(0, (4, 2)),
+                               alpha=0.6), text))
     entries.append((Line2D([], [], color="#737373", lw=3.0), bilingual("legend.pipe_width")))
     if keep.any():
         entries.append((Line2D([], [], color="#737373", lw=0.8, ls=(0, (4, 2)), alpha=0.6),

@@ -181,8 +181,7 @@ def scale_bar(ax: Axes, denominator: int, *, font_pt: float,
     """
     metres = nice_length(target_mm * denominator / 1000.0)
     mm = metres * 1000.0 / denominator
-    x0, x1 = ax.get_xlim()
-    y0, _ = ax.get_ylim()
+    x0, y0 = ax.get_xlim()[0], ax.get_ylim()[0]
     per_mm = denominator / 1000.0
     left, bottom, height = x0 + 6 * per_mm, y0 + 6 * per_mm, 1.6 * per_mm
     ax.add_patch(Rectangle((left - 3 * per_mm, bottom - 3 * per_mm), metres + 12 * per_mm,
@@ -272,7 +271,9 @@ def title_block(fig: Figure, page: Page, fields: dict[str, str]) -> Axes:
 
 
 def _wrap(text: str, width_mm: float, font_pt: float) -> list[str]:
-    """``text`` in at most two lines that fit ``width_mm`` at ``font_pt`` (else shrunk)."""
+    """``text`` in one line, else two (split at the blank nearest the middle, if any),
+    that fit ``width_mm`` at ``font_pt`` or at the smallest size; a line still too long
+    ends in ``…`` (the full text is in sheets.csv and the package manifest)."""
     text = str(text)
     if not text or text_width_mm(text, font_pt) <= width_mm:
         return [text] if text else []
@@ -280,7 +281,13 @@ def _wrap(text: str, width_mm: float, font_pt: float) -> list[str]:
     spaces = [i for i, c in enumerate(text) if c == " "]
     if spaces:
         cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
-    return [text[:cut].strip(), text[cut:].strip()]
+    lines = [text[:cut].strip(), text[cut:].strip()]
+    out = []
+    for line in lines:
+        while len(line) > 1 and text_width_mm(line, MIN_FONT_PT) > width_mm:
+            line = line[:-2] + "…"
+        out.append(line)
+    return out
 
 
 def legend(fig: Figure, page: Page, entries: list[tuple[object, str]], *,

@@ -30,6 +30,7 @@ from gisplan import __version__
 from gisplan.analysis.scope import Scope
 from gisplan.analysis.zones import Zones
 from gisplan.errors import OutputError
+from gisplan.inputs.problems import Report
 from gisplan.inputs.validation import Layers
 from gisplan.outputs.exports.layer_files import enrich_layers, select_community
 from gisplan.outputs.sheets import draw
@@ -198,8 +199,8 @@ def community_sheets(enriched: Mapping[str, gpd.GeoDataFrame], community_id: str
         neighbours = _in_view(com, view)
         neighbours = neighbours[neighbours["community_id"] != community_id]
         b = _in_view(enriched["buildings"], view)
-        entries = draw.draw_boundary(ax, own["communities"],
-                                     tint=0.12 if kind == "scope" else 0.05)
+        entries = (draw.draw_boundary(ax, own["communities"]) if kind == "scope" else
+                   draw.draw_boundary(ax, own["communities"], tint=0.05, line="#252525"))
         context_pipes = _in_view(enriched["pipes"], view) if kind == "pipes" else None
         entries += draw.draw_context(ax, neighbours, b[b["community_id"] != community_id],
                                      context_pipes)
@@ -298,3 +299,56 @@ def write_sheets_for_plan(layers: Layers, scope: Scope, zones: Zones | None, fol
         enriched = enrich_layers(layers, scope, zones)
     return write_sheets(enriched, folder, options, communities=communities,
                         overview=communities is None)
+
+
+def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: SheetOptions, *,
+                         drawn: Path | None = None):
+    """``sheet_writer`` for :func:`gisplan.outputs.packages.write_packages`: copies the
+    community's sheets from ``drawn`` (a folder :func:`write_sheets` filled), else draws
+    them into the package."""
+    import shutil
+
+    from gisplan.outputs.packages import folder_name
+
+    numbers = _numbers(enriched["communities"]["community_id"].astype(str))
+
+    def write(community_id: str, target: Path) -> list[Path]:
+        stem = folder_name(community_id)
+        if drawn is not None:
+            found = sorted(p for p in drawn.glob(f"{stem}_*") if p.suffix[1:] in FORMATS
+                           and p.stem in (f"{stem}_scope", f"{stem}_pipes"))
+            if found:
+                return [Path(shutil.copy2(p, target / p.name)) for p in found]
+        with matplotlib.rc_context(rc_params()):
+            sheets = community_sheets(enriched, community_id, target, options,
+                                      number=numbers[str(community_id)])
+        return [p for s in sheets for p in s.files]
+
+    return write
+
+
+def glyph_report(enriched: Mapping[str, gpd.GeoDataFrame]) -> Report:
+    """Warnings for names the sheets' font has no glyph for (they would print as boxes):
+    community names and streets, building names; each located by layer, id and field."""
+    from gisplan.outputs.sheets.font import FAMILY, missing_glyphs
+
+    report = Report()
+    for layer, id_col, cols in (("communities", "community_id", ("name", "street")),
+                                ("buildings", "building_id", ("name",))):
+        frame = enriched.get(layer)
+        if frame is None:
+            continue
+        for col in [c for c in cols if c in frame]:
+            text = frame[col].fillna("").astype(str)
+            absent = missing_glyphs("".join(set("".join(text.unique()))))
+            if not absent:
+                continue
+            hit = text.map(lambda v, absent=absent: "".join(c for c in dict.fromkeys(v)
+                                                           if c in absent))
+            for fid, value, chars in zip(frame[id_col], text, hit, strict=True):
+                if chars:
+                    report.add("warning", layer, "glyph",
+                               f"{col} '{value}': the sheets' font ({FAMILY}) has no glyph for "
+                               f"{' '.join(chars)}; they print as boxes", feature_id=str(fid),
+                               field=col)
+    return report
