@@ -28,7 +28,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -40,7 +39,9 @@ from gisplan.plan.catalogue import labels, read_data
 
 #: A legend entry: the handle matplotlib draws and its text.
 Entry = tuple[object, str]
-HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+#: Labels sit on a light box rather than a stroked halo: a halo (a path effect) turns the
+#: text into outlines, which a PDF reader can neither search nor copy.
+LABEL_BOX = {"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
 BOUNDARY_RED = "#d7191c"
 
 
@@ -392,6 +393,6 @@ def place_labels(ax: Axes, labels_: Labels, *, denominator: int,
     for i in chosen:
         ax.text(labels_.x[i], labels_.y[i], labels_.text[i], fontsize=labels_.size[i],
                 rotation=labels_.rotation[i], rotation_mode="anchor", ha="center",
-                va="center", color=labels_.colour[i], path_effects=HALO, zorder=10,
+                va="center", color=labels_.colour[i], bbox=LABEL_BOX, zorder=10,
                 clip_on=True)
     return len(chosen)
