@@ -52,7 +52,7 @@ def test_labels_never_overlap_and_stay_inside():
 
 
 def test_labels_avoid_taken_boxes():
-    fig, ax = _map()
+    _fig, ax = _map()
     one = draw.Labels.make([75], [75], ["甲社区"], size=9)
     with matplotlib.rc_context(rc_params()):
         assert draw.place_labels(ax, one, denominator=1000,
@@ -68,7 +68,7 @@ def test_pipes_works_solid_and_kept_dashed_with_labels_for_works_only():
         geometry=[shapely.LineString([(10, 10), (140, 10)]),
                   shapely.LineString([(10, 50), (10, 140)]),
                   shapely.LineString([(20, 100), (140, 100)])], crs=CRS)
-    fig, ax = _map()
+    _fig, ax = _map()
     with matplotlib.rc_context(rc_params()):
         entries = draw.draw_pipes(ax, pipes)
     kept, works = ax.collections
