@@ -180,6 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.analysis.zones import detect_zones
     from gisplan.cli import programme as prog
     from gisplan.cli.access import access_step, has_access
+    from gisplan.cli.sheets import write_plan_sheets
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
@@ -215,7 +216,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                           shp_encoding=args.shp_encoding)
             written.append(stage / "exports")
         with progress(7, n, "出图 sheets"):
-            sheet_writer = _write_sheets(layers, enriched, stage / "sheets")
+            sheet_writer = write_plan_sheets(layers, enriched, stage / "sheets")
             written.append(stage / "sheets")
         with progress(8, n, "一区一案 packages"):
             write_packages(layers, scope, zones, stage / "packages", enriched=enriched,
@@ -247,27 +248,6 @@ def _write_map(layers: Layers, scope, zones, stage: Path, *, online: bool = Fals
     webmap = build_map(layers, scope, zones, offline=not online,
                        **_map_options(layers, basemap=basemap, metric=metric))
     return write_map(webmap, stage)
-
-
-def _write_sheets(layers: Layers, enriched, folder: Path):
-    """The map sheets into ``folder`` (gisplan.cli.sheets); the packages' sheet writer,
-    which copies them."""
-    from gisplan.cli.sheets import report_glyphs
-    from gisplan.outputs.sheets.sheets import SheetOptions, package_sheet_writer, write_sheets
-
-    report_glyphs(enriched)
-    options = SheetOptions(plan_name=layers.plan.name, crs=layers.plan.crs,
-                           settings=layers.plan.sheets)
-    write_sheets(enriched, folder, options)
-    return package_sheet_writer(enriched, options, drawn=folder)
-
-
-def _package_sheet_writer(layers: Layers, enriched):
-    """``sheet_writer`` for packages: draws each community's map sheets into its package."""
-    from gisplan.outputs.sheets.sheets import SheetOptions, package_sheet_writer
-
-    return package_sheet_writer(enriched, SheetOptions(
-        plan_name=layers.plan.name, crs=layers.plan.crs, settings=layers.plan.sheets))
 
 
 def _package_map_writer(layers: Layers, scope, zones, *, online: bool = False):
@@ -302,6 +282,7 @@ def _top_level(stage: Path, written: list[Path]) -> list[Path]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from gisplan.cli.sheets import package_sheets
     from gisplan.outputs.exports.layer_files import FORMATS, enrich_layers, write_exports
     from gisplan.outputs.packages import write_packages
 
@@ -317,7 +298,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 layers, scope, zones, stage / "packages", as_zip=args.zip, enriched=enriched,
                 communities=None if args.community is None else [args.community],
                 map_writer=_package_map_writer(layers, scope, zones, online=args.online),
-                sheet_writer=_package_sheet_writer(layers, enriched))
+                sheet_writer=package_sheets(layers, enriched))
         written = _top_level(stage, written)
     report_written(args.out, written)
     return 0

@@ -11,6 +11,7 @@ import argparse
 import math
 import sys
 import time
+from pathlib import Path
 
 from gisplan.cli.commands import (
     STATE,
@@ -59,6 +60,31 @@ def report_glyphs(enriched) -> None:
         STATE["warnings"] = list(STATE["warnings"]) + found  # type: ignore[operator]
         if STATE["verbosity"] >= 0:
             print("\n".join(grouped_lines(found)), file=sys.stderr)
+
+
+def _options(layers):
+    from gisplan.outputs.sheets.sheets import SheetOptions
+
+    return SheetOptions(plan_name=layers.plan.name, crs=layers.plan.crs,
+                        settings=layers.plan.sheets)
+
+
+def write_plan_sheets(layers, enriched, folder: Path):
+    """``gisplan run``'s sheets step: the sheets into ``folder``; returns the packages'
+    sheet writer, which copies them."""
+    from gisplan.outputs.sheets.sheets import package_sheet_writer, write_sheets
+
+    report_glyphs(enriched)
+    options = _options(layers)
+    write_sheets(enriched, folder, options)
+    return package_sheet_writer(enriched, options, drawn=folder)
+
+
+def package_sheets(layers, enriched):
+    """``sheet_writer`` for ``export --packages``: draws each package's sheets into it."""
+    from gisplan.outputs.sheets.sheets import package_sheet_writer
+
+    return package_sheet_writer(enriched, _options(layers))
 
 
 def cmd_sheets(args: argparse.Namespace) -> int:
