@@ -175,8 +175,10 @@ def _community_notes(row: pd.Series) -> list[str]:
 
 
 def community_sheets(enriched: Mapping[str, gpd.GeoDataFrame], community_id: str,
-                     folder: Path, options: SheetOptions, *, number: str) -> list[Sheet]:
-    """The community's renovation scope sheet and, when it has pipes, its pipe works sheet."""
+                     folder: Path, options: SheetOptions, *, number: str,
+                     stem: str | None = None) -> list[Sheet]:
+    """The community's renovation scope sheet and, when it has pipes, its pipe works sheet:
+    ``<stem>_scope`` and ``<stem>_pipes`` (``stem``: by default the id as a file name)."""
     from gisplan.outputs.packages import folder_name
 
     own = select_community(enriched, community_id)
@@ -185,7 +187,7 @@ def community_sheets(enriched: Mapping[str, gpd.GeoDataFrame], community_id: str
     page = options.page
     bounds = tuple(shapely.total_bounds(np.asarray(own["communities"].geometry.array)))
     n = choose_scale(bounds, page.map_box)
-    stem = folder_name(community_id)
+    stem = stem or folder_name(community_id)
     street = str(row.get("street") or "")
     sheets = []
     for kind in ("scope", "pipes"):
@@ -230,9 +232,14 @@ def community_sheets(enriched: Mapping[str, gpd.GeoDataFrame], community_id: str
     return sheets
 
 
-def _numbers(ids: pd.Series) -> dict[str, str]:
+def _numbers(ids: pd.Series) -> dict[str, tuple[str, str]]:
+    """Each community's sheet number (its place in the layer) and file stem (its id as a
+    file name, told apart where ids differ only in case, as the package folders)."""
+    from gisplan.outputs.packages import folder_names
+
     width = max(2, len(str(len(ids))))
-    return {str(c): f"{i + 1:0{width}d}" for i, c in enumerate(ids)}
+    return {str(c): (f"{i + 1:0{width}d}", stem)
+            for i, (c, stem) in enumerate(zip(ids, folder_names(list(ids)), strict=True))}
 
 
 def write_sheets(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
@@ -271,7 +278,9 @@ def write_sheets(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
         if overview:
             sheets.append(overview_sheet(enriched, folder, options))
         for cid in wanted:
-            sheets += community_sheets(enriched, cid, folder, options, number=numbers[cid])
+            number, stem = numbers[cid]
+            sheets += community_sheets(enriched, cid, folder, options, number=number,
+                                       stem=stem)
     index = pd.DataFrame({
         "图号 number": [s.number for s in sheets],
         "图名 title": [s.title for s in sheets],
@@ -308,12 +317,10 @@ def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: Shee
     them into the package."""
     import shutil
 
-    from gisplan.outputs.packages import folder_name
-
     numbers = _numbers(enriched["communities"]["community_id"].astype(str))
 
     def write(community_id: str, target: Path) -> list[Path]:
-        stem = folder_name(community_id)
+        number, stem = numbers[str(community_id)]
         if drawn is not None:
             found = sorted(p for p in drawn.glob(f"{stem}_*") if p.suffix[1:] in FORMATS
                            and p.stem in (f"{stem}_scope", f"{stem}_pipes"))
@@ -321,7 +328,7 @@ def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: Shee
                 return [Path(shutil.copy2(p, target / p.name)) for p in found]
         with matplotlib.rc_context(rc_params()):
             sheets = community_sheets(enriched, community_id, target, options,
-                                      number=numbers[str(community_id)])
+                                      number=number, stem=stem)
         return [p for s in sheets for p in s.files]
 
     return write
