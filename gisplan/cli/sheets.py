@@ -32,7 +32,7 @@ def add_parser(sub, plan_command) -> None:
                    help="landscape paper (default: plan.toml [sheets], else A3)")
     c.add_argument("--dpi", type=float, default=None, metavar="N",
                    help=f"PNG resolution, {MIN_DPI}-{MAX_DPI} (default: plan.toml [sheets], "
-                        "else 200)")
+                        "else 150)")
     c.add_argument("--community", action="append", metavar="ID",
                    help="draw only this community's sheets (repeat for several; no overview)")
     c.add_argument("--max-gap-m", type=float, default=None, metavar="M",

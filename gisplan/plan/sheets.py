@@ -6,7 +6,7 @@ Examples
 >>> from pathlib import Path
 >>> col = _Collector(Path("plan.toml"))
 >>> parse_sheets(col, {"paper": "A4", "note": "几何为示意"})
-SheetSettings(paper='A4', dpi=200, note='几何为示意')
+SheetSettings(paper='A4', dpi=150, note='几何为示意')
 >>> parse_sheets(col, {"paper": "B5", "dip": 3}).paper, len(col.problems)
 ('A3', 2)
 """
@@ -31,7 +31,7 @@ class SheetSettings:
     block (e.g. where the data come from)."""
 
     paper: str = "A3"
-    dpi: int = 200
+    dpi: int = 150
     note: str = ""
 
 
