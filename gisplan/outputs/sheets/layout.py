@@ -299,6 +299,7 @@ def legend(fig: Figure, page: Page, entries: list[tuple[object, str]], *,
     w = page.legend_box[2] - page.legend_box[0]
     h = page.legend_box[3] - page.legend_box[1]
     size = page.font_pt
+    notes = [part for line in notes for part in _split_items(line, w, size)]
     note_h = len(notes) * size * PT_MM * 1.5 + (3.0 if notes else 0.0)
     for size in np.arange(page.font_pt, MIN_FONT_PT - 0.01, -0.5):
         row = size * PT_MM * 1.75
@@ -318,3 +319,14 @@ def legend(fig: Figure, page: Page, entries: list[tuple[object, str]], *,
         ax.text(0, y, line, fontsize=fit_font(line, w, size), va="top", ha="left")
         y -= size * PT_MM * 1.5
     return ax
+
+
+def _split_items(line: str, width_mm: float, font_pt: float, sep: str = " · ") -> list[str]:
+    """``line`` broken between its `` · ``-separated items into lines that fit ``width_mm``."""
+    out: list[str] = []
+    for item in line.split(sep):
+        if out and text_width_mm(out[-1] + sep + item, font_pt) <= width_mm:
+            out[-1] += sep + item
+        else:
+            out.append(item)
+    return out

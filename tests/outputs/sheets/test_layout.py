@@ -86,3 +86,16 @@ def test_title_block_says_the_scale_and_fits_long_names():
     assert plan.get_fontsize() >= layout.MIN_FONT_PT
     block = ax.get_window_extent()
     assert plan.get_window_extent().x1 <= block.x1 + 1  # inside the block
+
+
+def test_legend_notes_wrap_between_items_within_the_panel():
+    page = layout.Page.for_paper("A3")
+    fig = page.figure()
+    line = " · ".join(f"街道{i} 20个" for i in range(1, 11))
+    with matplotlib.rc_context(rc_params()):
+        ax = layout.legend(fig, page, [], notes=[line])
+        fig.canvas.draw()
+    texts = [t for t in ax.texts if "街道" in t.get_text()]
+    assert len(texts) > 1 and " · ".join(t.get_text() for t in texts) == line
+    panel = ax.get_window_extent()
+    assert all(t.get_window_extent().x1 <= panel.x1 + 1 for t in texts)
