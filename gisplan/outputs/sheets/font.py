@@ -19,8 +19,8 @@ Examples
 'wqy-microhei.ttc'
 >>> missing_glyphs("珲春市永新社区 DN100")
 ''
->>> sorted(rc_params()["font.family"])[:1]
-['WenQuanYi Micro Hei']
+>>> rc_params()["font.family"]
+['WenQuanYi Micro Hei', 'DejaVu Sans']
 """
 
 from __future__ import annotations

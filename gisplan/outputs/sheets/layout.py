@@ -85,7 +85,7 @@ class Page:
         if paper not in table.index:
             raise OutputError(f"paper '{paper}' is not one of {list(table.index)} "
                               "(gisplan/plan/data/sheet_papers.csv)")
-        row = table.loc[paper].astype(float)
+        row = {k: float(v) for k, v in table.loc[paper].items()}
         w, h = row["width_mm"], row["height_mm"]
         frame = (row["binding_mm"], row["margin_mm"], w - row["margin_mm"],
                  h - row["margin_mm"])
