@@ -6,13 +6,11 @@ import hashlib
 import io
 
 import matplotlib
-import pytest
+import pypdf
 from fontTools.ttLib import TTFont
 from matplotlib.figure import Figure
 
 from gisplan.outputs.sheets import font
-
-pypdf = pytest.importorskip("pypdf")
 
 
 def test_the_font_is_the_one_chosen():

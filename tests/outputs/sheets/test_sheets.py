@@ -4,6 +4,7 @@ the index, the CJK font embedded and every name drawable; Hunchun's names on its
 from __future__ import annotations
 
 import pandas as pd
+import pypdf
 import pytest
 from fontTools.ttLib import TTFont
 from matplotlib import pyplot as plt
@@ -21,8 +22,6 @@ from gisplan.outputs.sheets.sheets import (
     write_sheets,
     write_sheets_for_plan,
 )
-
-pypdf = pytest.importorskip("pypdf")
 
 
 def _plan(path):
