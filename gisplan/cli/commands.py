@@ -180,7 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.analysis.zones import detect_zones
     from gisplan.cli import programme as prog
     from gisplan.cli.access import access_step, has_access
-    from gisplan.cli.sheets import write_plan_sheets
+    from gisplan.cli.sheets import package_sheets, write_plan_sheets
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
@@ -216,13 +216,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                           shp_encoding=args.shp_encoding)
             written.append(stage / "exports")
         with progress(7, n, "出图 sheets"):
-            sheet_writer = write_plan_sheets(layers, enriched, stage / "sheets")
-            written.append(stage / "sheets")
+            written += write_plan_sheets(layers, enriched, stage / "sheets")
         with progress(8, n, "一区一案 packages"):
             write_packages(layers, scope, zones, stage / "packages", enriched=enriched,
                            map_writer=_package_map_writer(layers, scope, zones,
                                                           online=args.online),
-                           sheet_writer=sheet_writer)
+                           sheet_writer=package_sheets(layers, enriched,
+                                                       drawn=stage / "sheets"))
             written.append(stage / "packages")
         written += access_step(layers, stage, step=9)  # walking access, when n == 9
     report_written(args.out, written)

@@ -62,29 +62,29 @@ def report_glyphs(enriched) -> None:
             print("\n".join(grouped_lines(found)), file=sys.stderr)
 
 
-def _options(layers):
+def sheet_options(layers):
+    """The sheets' title block and paper for a loaded plan (its name, CRS and [sheets])."""
     from gisplan.outputs.sheets.sheets import SheetOptions
 
     return SheetOptions(plan_name=layers.plan.name, crs=layers.plan.crs,
                         settings=layers.plan.sheets)
 
 
-def write_plan_sheets(layers, enriched, folder: Path):
-    """``gisplan run``'s sheets step: the sheets into ``folder``; returns the packages'
-    sheet writer, which copies them."""
-    from gisplan.outputs.sheets.sheets import package_sheet_writer, write_sheets
+def write_plan_sheets(layers, enriched, folder: Path) -> list[Path]:
+    """``gisplan run``'s sheets step: every sheet into ``folder``; returns ``[folder]``."""
+    from gisplan.outputs.sheets.sheets import write_sheets
 
     report_glyphs(enriched)
-    options = _options(layers)
-    write_sheets(enriched, folder, options)
-    return package_sheet_writer(enriched, options, drawn=folder)
+    write_sheets(enriched, folder, sheet_options(layers))
+    return [folder]
 
 
-def package_sheets(layers, enriched):
-    """``sheet_writer`` for ``export --packages``: draws each package's sheets into it."""
+def package_sheets(layers, enriched, *, drawn: Path | None = None):
+    """``sheet_writer`` for ``write_packages``: each community's sheets copied from ``drawn``
+    (the folder ``gisplan run`` has just filled), else drawn into its package."""
     from gisplan.outputs.sheets.sheets import package_sheet_writer
 
-    return package_sheet_writer(enriched, _options(layers))
+    return package_sheet_writer(enriched, sheet_options(layers), drawn=drawn)
 
 
 def cmd_sheets(args: argparse.Namespace) -> int:
