@@ -60,6 +60,10 @@ stated_contingency_cny = 15_000_000
 
 [access]
 snap_max_m = 200
+
+[sheets]
+paper = "A3"
+note = "图形为示意：依据方案数字生成，非测绘成果 (generated geometry, not a survey)"
 """
 #: The headline figures the plan states (section 三（一）).
 STATED = [

@@ -193,6 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.analysis.zones import detect_zones
     from gisplan.cli import programme as prog
     from gisplan.cli.access import access_step, has_access
+    from gisplan.cli.sheets import package_sheets, write_plan_sheets
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
@@ -200,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     check_max_gap_flag(args.max_gap_m)
     as_of = prog.as_of_day(args.as_of)
-    n = 8 if has_access(args.plan_dir) else 7
+    n = 9 if has_access(args.plan_dir) else 8
     check_out_path(args.out, input_paths(args))
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
@@ -227,12 +228,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_exports(layers, scope, zones, stage / "exports", enriched=enriched,
                           shp_encoding=args.shp_encoding)
             written.append(stage / "exports")
-        with progress(7, n, "一区一案 packages"):
+        with progress(7, n, "出图 sheets"):
+            written += write_plan_sheets(layers, enriched, stage / "sheets")
+        with progress(8, n, "一区一案 packages"):
             write_packages(layers, scope, zones, stage / "packages", enriched=enriched,
                            map_writer=_package_map_writer(layers, scope, zones,
-                                                          online=args.online))
+                                                          online=args.online),
+                           sheet_writer=package_sheets(layers, enriched,
+                                                       drawn=stage / "sheets"))
             written.append(stage / "packages")
-        written += access_step(layers, stage, step=8)  # walking access, when n == 8
+        written += access_step(layers, stage, step=9)  # walking access, when n == 9
     report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
     return 0
@@ -290,6 +295,7 @@ def _top_level(stage: Path, written: list[Path]) -> list[Path]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from gisplan.cli.sheets import package_sheets
     from gisplan.outputs.exports.layer_files import FORMATS, enrich_layers, write_exports
     from gisplan.outputs.packages import write_packages
 
@@ -304,7 +310,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             written += write_packages(
                 layers, scope, zones, stage / "packages", as_zip=args.zip, enriched=enriched,
                 communities=None if args.community is None else [args.community],
-                map_writer=_package_map_writer(layers, scope, zones, online=args.online))
+                map_writer=_package_map_writer(layers, scope, zones, online=args.online),
+                sheet_writer=package_sheets(layers, enriched))
         written = _top_level(stage, written)
     report_written(args.out, written)
     return 0

@@ -8,6 +8,8 @@
 - ``<community_id>.dxf``: the same layers as a CAD drawing in the working CRS;
 - ``scope.xlsx``: its overview, bill of quantities and funding, in Chinese;
 - ``map.html``: its own small map, when a ``map_writer`` is given;
+- ``<community_id>_scope.pdf/.png``, ``<community_id>_pipes.pdf/.png``: its map sheets
+  (出图, :mod:`gisplan.outputs.sheets`), when a ``sheet_writer`` is given;
 - ``manifest.json``: the files with their format, CRS, feature count, size
   and SHA-256, the community's feature counts and headline figures.
 
@@ -49,6 +51,9 @@ from gisplan.plan.catalogue import labels
 
 #: Writes ``map.html``: called with the community's enriched layers (working CRS) and the path.
 MapWriter = Callable[[Mapping[str, gpd.GeoDataFrame], Path], object]
+#: Writes the community's map sheets: called with its id and the package folder; returns
+#: the files written.
+SheetWriter = Callable[[str, Path], list[Path]]
 MANIFEST = "manifest.json"
 
 
@@ -134,7 +139,8 @@ def _entry(path: Path, root: Path, **meta: object) -> dict[str, object]:
 def write_package(enriched: Mapping[str, gpd.GeoDataFrame], scope: Scope, community_id: str,
                   folder: Path, *, crs: str, plan_name: str = "",
                   map_writer: MapWriter | None = None, as_zip: bool = False,
-                  name: str | None = None) -> Path:
+                  name: str | None = None,
+                  sheet_writer: SheetWriter | None = None) -> Path:
     """Write one community's package into ``folder``.
 
     Parameters
@@ -156,6 +162,8 @@ def write_package(enriched: Mapping[str, gpd.GeoDataFrame], scope: Scope, commun
         Write ``<community_id>.zip`` instead of a folder.
     name : str, optional, keyword-only
         The folder's name (default :func:`folder_name` of the id).
+    sheet_writer : callable, optional, keyword-only
+        ``sheet_writer(community_id, folder)`` writes the community's map sheets.
 
     Returns
     -------
@@ -187,6 +195,9 @@ def write_package(enriched: Mapping[str, gpd.GeoDataFrame], scope: Scope, commun
         page = target / "map.html"
         map_writer(own, page)
         files.append(_entry(page, target, format="HTML map"))
+    if sheet_writer is not None:
+        files += [_entry(p, target, format=f"map sheet ({p.suffix[1:].upper()})")
+                  for p in sheet_writer(community_id, target)]
     figures = ["buildings", "households", "floor_area_m2", "structures_area_m2", "cost_cny"]
     manifest = {
         "package": "一区一案 community plan package", "gisplan_version": __version__,
@@ -220,7 +231,8 @@ def _plain(value: object) -> object:
 def write_packages(layers: Layers, scope: Scope, zones: Zones | None, folder: Path, *,
                    communities: Iterable[str] | None = None,
                    map_writer: MapWriter | None = None, as_zip: bool = False,
-                   enriched: Mapping[str, gpd.GeoDataFrame] | None = None) -> list[Path]:
+                   enriched: Mapping[str, gpd.GeoDataFrame] | None = None,
+                   sheet_writer: SheetWriter | None = None) -> list[Path]:
     """Write a package for every community (or those named) into ``folder``.
 
     Parameters
@@ -232,7 +244,7 @@ def write_packages(layers: Layers, scope: Scope, zones: Zones | None, folder: Pa
         (:func:`gisplan.outputs.staging.staged_output`) so a failure leaves nothing.
     communities : iterable of str, optional, keyword-only
         Community ids; default all.
-    map_writer, as_zip
+    map_writer, as_zip, sheet_writer
         As in :func:`write_package`.
     enriched : mapping of str to GeoDataFrame, optional, keyword-only
         ``enrich_layers(layers, scope, zones)``, when the caller already has
@@ -249,5 +261,5 @@ def write_packages(layers: Layers, scope: Scope, zones: Zones | None, folder: Pa
     folder.mkdir(parents=True, exist_ok=True)
     return [write_package(enriched, scope, cid, folder, crs=layers.plan.crs,
                           plan_name=layers.plan.name, map_writer=map_writer, as_zip=as_zip,
-                          name=name)
+                          name=name, sheet_writer=sheet_writer)
             for cid, name in zip(ids, folder_names(ids), strict=True)]

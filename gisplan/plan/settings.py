@@ -33,6 +33,7 @@ from gisplan.plan.programme import (
     parse_investment,
     parse_programme,
 )
+from gisplan.plan.sheets import SheetSettings, parse_sheets
 
 #: Layer names of the contract, in the order data flows through them.
 LAYER_NAMES = ("communities", "buildings", "pipes", "facilities", "structures", "barriers")
@@ -112,6 +113,7 @@ class Plan:
     programme: ProgrammeSettings | None = None
     investment: InvestmentSettings = field(default_factory=InvestmentSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
+    sheets: SheetSettings = field(default_factory=SheetSettings)
 
 
 class _Collector:
@@ -224,7 +226,7 @@ def read_plan(path: str | Path) -> Plan:
     col = _Collector(toml_path)
 
     known = {"plan", "layers", "fields", "quantities", "zones", "scope", "funding", "prices",
-             "map", "programme", "investment", "access"}
+             "map", "programme", "investment", "access", "sheets"}
     for key in sorted(set(data) - known):
         near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.5)
         hint = f"; did you mean [{near[0]}]?" if near else ""
@@ -336,6 +338,7 @@ def read_plan(path: str | Path) -> Plan:
                  if "programme" in data else None)
     investment = parse_investment(col, col.table(data, "investment"))
     access = parse_access(col, col.table(data, "access"))
+    sheets = parse_sheets(col, col.table(data, "sheets"))
 
     if col.problems:
         raise PlanError("plan.toml has problems:\n" + "\n".join(col.problems))
@@ -343,4 +346,4 @@ def read_plan(path: str | Path) -> Plan:
                 layers=layers, fields=fields, declared=files["declared"],
                 stated=files["stated"], zones=zones, scope=scope, prices=prices,
                 map=map_settings, programme=programme, investment=investment,
-                access=access)
+                access=access, sheets=sheets)

@@ -13,11 +13,17 @@ def test_run_reports_progress_and_writes_everything(mini_plan, tmp_path, capsys)
     out = tmp_path / "out"
     assert main(["run", str(mini_plan), "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    steps = re.findall(r"\[(\d)/7\] (\S+) \S+ \.\.\. \d+\.\d\d s", err)
-    assert [int(s) for s, _ in steps] == list(range(1, 8))
+    steps = re.findall(r"\[(\d)/8\] (\S+) \S+ \.\.\. \d+\.\d\d s", err)
+    assert [int(s) for s, _ in steps] == list(range(1, 9))
     names = {p.name for p in out.iterdir()}
     assert {"scope.csv", "scope.xlsx", "funding.csv", "zones.geojson", "zone_links.csv",
-            "map.html", "report.html", "exports", "packages"} <= names
+            "map.html", "report.html", "exports", "sheets", "packages"} <= names
+    # the sheets (出图), and each package's own copies of its community's
+    assert {p.name for p in (out / "sheets").glob("*_scope.pdf")} == {
+        "A_scope.pdf", "B_scope.pdf", "C_scope.pdf"}
+    for cid in "ABC":
+        assert ((out / "packages" / cid / f"{cid}_scope.pdf").read_bytes()
+                == (out / "sheets" / f"{cid}_scope.pdf").read_bytes())
 
 
 def test_run_stops_at_validation_and_writes_nothing(tmp_path, capsys):
@@ -27,7 +33,7 @@ def test_run_stops_at_validation_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(plan), "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "[1/7] 校验 validate ... stopped" in err and "[2/7]" not in err
+    assert "[1/8] 校验 validate ... stopped" in err and "[2/8]" not in err
     assert "buildings [b1] field 'roof'" in err
     assert not out.exists() and not list(tmp_path.glob(".out.staging-*"))
 
