@@ -26,6 +26,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from gisplan.errors import PlanError
+from gisplan.plan.selection import SelectionSettings, parse_selection
 
 #: Layer names of the contract, in the order data flows through them.
 LAYER_NAMES = ("communities", "buildings", "pipes", "facilities", "structures", "barriers")
@@ -100,6 +101,7 @@ class Plan:
     scope: ScopeSettings = field(default_factory=ScopeSettings)
     prices: dict[str, float] = field(default_factory=dict)
     map: MapSettings = field(default_factory=MapSettings)
+    selection: SelectionSettings | None = None
 
 
 class _Collector:
@@ -212,7 +214,7 @@ def read_plan(path: str | Path) -> Plan:
     col = _Collector(toml_path)
 
     known = {"plan", "layers", "fields", "quantities", "zones", "scope", "funding", "prices",
-             "map"}
+             "map", "selection"}
     for key in sorted(set(data) - known):
         near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.5)
         hint = f"; did you mean [{near[0]}]?" if near else ""
@@ -319,9 +321,12 @@ def read_plan(path: str | Path) -> Plan:
     map_settings = MapSettings(basemap=str(map_values["basemap"]),
                                metric=str(map_values["metric"]), tianditu_token=token)
 
+    selection = (parse_selection(col, col.table(data, "selection")) if "selection" in data
+                 else None)
+
     if col.problems:
         raise PlanError("plan.toml has problems:\n" + "\n".join(col.problems))
     return Plan(root=root, name=name, crs=crs, assume_crs=assume_crs,
                 layers=layers, fields=fields, declared=files["declared"],
                 stated=files["stated"], zones=zones, scope=scope, prices=prices,
-                map=map_settings)
+                map=map_settings, selection=selection)
