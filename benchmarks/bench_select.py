@@ -65,7 +65,7 @@ def make_candidates(n: int, *, years: int = 5, seed: int = 0, zoned: float = 0.6
     """
     rng = np.random.default_rng(seed)
     households = np.clip(np.round(rng.lognormal(np.log(250), 0.6, n)), 20, 3000)
-    cost = np.round(households * rng.uniform(15_000, 45_000, n), -3)
+    cost = np.round(households * rng.uniform(15_000, 45_000, n), 2)  # to the fen, as priced
     ids = np.array([f"C{i:06d}" for i in range(n)], dtype=object)
     unit = np.full(n, None, dtype=object)
     in_zones = int(n * zoned)
@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> dict:
         "greedy_short_by": s.objective - g_weight,
         "greedy_short_by_share": (s.objective - g_weight) / s.objective if s.objective else 0,
     }
-    print(f"{len(cand):,} candidates, {s.units:,} units ({'no zones' if a.no_zones else 'zones kept together'}), "
+    zones = "no zones" if a.no_zones else "zones kept together"
+    print(f"{len(cand):,} candidates, {s.units:,} units ({zones}), "
           f"{len(budgets)} years, {s.variables:,} variables; time limit {a.time_limit:g} s")
     print(f"{'':8}{'seconds':>9}{'status':>12}{'households':>13}{'bound':>13}{'gap':>11}"
           f"{'weight-years':>15}")

@@ -44,15 +44,24 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
+from gisplan.analysis.selection_program import (
+    Units,
+    aggregate,
+    greedy_years,
+    order_years,
+    pack_by_year,
+    reduce,
+    solve,
+    units,
+)
 from gisplan.errors import GisplanError, ValidationError
 from gisplan.inputs.problems import Report
-from gisplan.inputs.schema import as_text
 
-#: Relative gap at which HiGHS stops: below one unit of weight for any whole total < 10^9.
-MIP_REL_GAP = 1e-9
+#: Share of the time left that packing the one-row knapsack's choice into years may use.
+PACKING_SHARE = 1 / 3
+#: Share of the time left that the tie-break program may use.
+TIE_BREAK_SHARE = 0.25
 STATUS_ZH = {"optimal": "最优 optimal", "time_limit": "时限内最优未证实 stopped by the time limit",
              "trivial": "无可选 nothing to choose"}
 
@@ -83,6 +92,10 @@ class Selection:
         Solver wall time, both programs.
     units, variables : int
         Units (zones or communities) and ``x[u, y]`` variables of the program.
+    found_by : str
+        ``HiGHS``, or the greedy start when HiGHS found nothing better in time.
+    greedy_objective : float
+        The hand rule's total weight (best weight per yuan first), for comparison.
     """
 
     chosen: pd.DataFrame
@@ -96,20 +109,8 @@ class Selection:
     seconds: float
     units: int
     variables: int
-
-
-@dataclass(frozen=True)
-class _Units:
-    """Candidates grouped into units, with the free pairs of the program."""
-
-    code: np.ndarray  # unit code of each candidate
-    key: np.ndarray  # unit label by code
-    cost: np.ndarray
-    weight: np.ndarray
-    fixed: np.ndarray  # year position by code, -1 when free
-    left: np.ndarray  # budget left per year after the fixed units
-    pu: np.ndarray  # unit of each variable
-    py: np.ndarray  # year position of each variable
+    found_by: str
+    greedy_objective: float
 
 
 def _check(candidates: pd.DataFrame, budgets: Mapping[str, float], layer: str) -> None:
@@ -118,101 +119,19 @@ def _check(candidates: pd.DataFrame, budgets: Mapping[str, float], layer: str) -
     for year, value in budgets.items():
         if not (math.isfinite(value) and value >= 0):
             raise GisplanError(f"budget of {year} must be a finite number >= 0, got {value!r}")
+    report = Report()
     for col in ("cost_cny", "weight"):
         values = candidates[col].to_numpy(dtype=float)
         bad = ~(np.isfinite(values) & (values >= 0))
-        if bad.any():
-            report = Report()
-            for cid, v in zip(candidates.index[bad][:20], values[bad][:20], strict=True):
-                report.add("error", layer, "bad_value", f"{col} {v!r} is not a finite number "
-                           ">= 0", feature_id=str(cid), field=col)
-            raise ValidationError(report)
-
-
-def _fixed_years(candidates: pd.DataFrame, years: list[str], code: np.ndarray, n_units: int,
-                 key: np.ndarray, layer: str, field: str) -> np.ndarray:
-    """Year position per unit (-1: free); located errors for unknown or conflicting years."""
-    pos = np.full(len(candidates), -1)
-    report = Report()
-    if "year" in candidates:
-        text = as_text(candidates["year"], blank_is_missing=True).to_numpy(dtype=object)
-        lookup = {y: i for i, y in enumerate(years)}
-        pos = np.array([-1 if v is None else lookup.get(v, -2) for v in text], dtype=int)
-        for cid, v in zip(candidates.index[pos == -2], text[pos == -2], strict=True):
-            report.add("error", layer, "year_without_budget",
-                       f"fixed to year {v}, which has no budget (budget years: "
-                       f"{', '.join(years)})", feature_id=str(cid), field=field)
-    unit_year = np.full(n_units, -1)
-    set_ = pos >= 0
-    frame = pd.DataFrame({"unit": code[set_], "year": pos[set_],
-                          "id": candidates.index[set_].astype(str)})
-    for u, group in frame.groupby("unit", sort=True):
-        if group["year"].nunique() > 1:
-            listed = ", ".join(f"{i} ({years[y]})" for i, y in zip(group["id"], group["year"],
-                                                                   strict=True))
-            report.add("error", layer, "zone_years_differ",
-                       f"zone {key[u]} is kept together but its communities are fixed to "
-                       f"different years: {listed}", feature_id=str(group["id"].iloc[0]),
-                       field=field)
-        unit_year[u] = group["year"].iloc[0]
+        for cid, v in zip(candidates.index[bad][:20], values[bad][:20], strict=True):
+            report.add("error", layer, "bad_value", f"{col} {v!r} is not a finite number >= 0",
+                       feature_id=str(cid), field=col)
     if report.errors:
         raise ValidationError(report)
-    return unit_year
-
-
-def _units(candidates: pd.DataFrame, budgets: Mapping[str, float], *, layer: str,
-           field: str) -> _Units:
-    ids = candidates.index.astype(str).to_numpy(dtype=object)
-    zone = (as_text(candidates["unit"], blank_is_missing=True).to_numpy(dtype=object)
-            if "unit" in candidates else np.full(len(ids), None))
-    label = np.where(pd.isna(zone), "community " + ids, "zone " + zone.astype(str))
-    code, key = pd.factorize(label, sort=True)
-    n = len(key)
-    cost = np.bincount(code, candidates["cost_cny"].to_numpy(float), minlength=n)
-    weight = np.bincount(code, candidates["weight"].to_numpy(float), minlength=n)
-    years = list(budgets)
-    fixed = _fixed_years(candidates, years, code, n, np.asarray([k.split(" ", 1)[1] for k in key]),
-                         layer, field)
-    budget = np.array([budgets[y] for y in years], dtype=float)
-    used = np.bincount(fixed[fixed >= 0], cost[fixed >= 0], minlength=len(years))
-    over = used > budget * (1 + 1e-12)
-    if over.any():
-        report = Report()
-        for y in np.flatnonzero(over):
-            members = candidates.index[(fixed[code] == y)].astype(str)
-            report.add("error", layer, "fixed_over_budget",
-                       f"communities fixed to {years[y]} cost {used[y]:,.0f} CNY, over that "
-                       f"year's budget of {budget[y]:,.0f} CNY: {', '.join(members[:20])}"
-                       + (" ..." if len(members) > 20 else ""),
-                       feature_id=str(members[0]), field=field)
-        raise ValidationError(report)
-    left = np.maximum(budget - used, 0.0)
-    free = np.flatnonzero(fixed < 0)
-    fits = cost[free, None] <= left[None, :]
-    pu, py = np.nonzero(fits)
-    return _Units(code=code, key=key, cost=cost, weight=weight, fixed=fixed, left=left,
-                  pu=free[pu], py=py)
-
-
-def _solve(u: _Units, c: np.ndarray, extra: list[LinearConstraint], time_limit: float | None):
-    """One MILP over the free pairs: minimise ``c @ x``."""
-    n = len(u.pu)
-    cols = np.arange(n)
-    rows_u = pd.factorize(u.pu)[0]
-    one = LinearConstraint(sparse.csr_array((np.ones(n), (rows_u, cols))), -np.inf, 1.0)
-    scale = np.where(u.left > 0, u.left, 1.0)  # budget rows scaled to 1 (numerics)
-    money = LinearConstraint(sparse.csr_array((u.cost[u.pu] / scale[u.py], (u.py, cols)),
-                                              shape=(len(u.left), n)),
-                             -np.inf, u.left / scale)
-    options = {"mip_rel_gap": MIP_REL_GAP, "disp": False}
-    if time_limit is not None:
-        options["time_limit"] = max(float(time_limit), 0.01)
-    return milp(c, constraints=[one, money, *extra], integrality=np.ones(n),
-                bounds=Bounds(0, 1), options=options)
 
 
 def select(candidates: pd.DataFrame, budgets: Mapping[str, float], *,
-           time_limit: float | None = None, layer: str = "communities",
+           time_limit: float | None = 60.0, layer: str = "communities",
            year_field: str = "year") -> Selection:
     """Choose the candidates and their years: the greatest total weight within budget.
 
@@ -225,7 +144,8 @@ def select(candidates: pd.DataFrame, budgets: Mapping[str, float], *,
     budgets : mapping of str to float
         CNY per year, in programme order.
     time_limit : float, optional, keyword-only
-        Seconds for the solver (both programs); None: until proven optimal.
+        Seconds for the solver, all programs together (the tie-break program gets at most
+        a quarter of what is left); None: until proven optimal.
     layer, year_field : str, keyword-only
         Where errors are located (the layer and the file's name of ``year``).
 
@@ -248,45 +168,109 @@ def select(candidates: pd.DataFrame, budgets: Mapping[str, float], *,
     """
     _check(candidates, budgets, layer)
     years = list(budgets)
-    u = _units(candidates, budgets, layer=layer, field=year_field)
+    u = units(candidates, budgets, layer=layer, field=year_field)
     t0 = time.perf_counter()
     integral = bool(np.all(u.weight == np.round(u.weight)))
-    x = np.zeros(len(u.pu), dtype=bool)
-    status, tie, bound_free = "trivial", "applied", 0.0
+    start = greedy_years(u)
+    year, status, tie, bound_free, found_by = start, "trivial", "nothing to order", 0.0, "HiGHS"
     if len(u.pu):
-        res = _solve(u, -u.weight[u.pu], [], time_limit)
-        if res.x is None:  # HiGHS always finds x = 0 feasible; this is a failure
-            raise GisplanError(f"the selection solver failed: {res.message}")
+        deadline = None if time_limit is None else t0 + time_limit
+        year, proven, bound_free, found_by = _primary(u, start, deadline, integral)
+        status = "optimal" if proven else "time_limit"
+        year, tie = _tie_break(u, year, proven, deadline, integral, time_limit)
+    greedy_weight = float(u.weight[start >= 0].sum())
+    return _result(candidates, u, year, years, budgets, status, bound_free, tie,
+                   time.perf_counter() - t0, integral, found_by, greedy_weight)
+
+
+def _left(deadline: float | None, share: float = 1.0) -> float | None:
+    """Seconds until ``deadline`` (times ``share``); None without one."""
+    return None if deadline is None else max(deadline - time.perf_counter(), 0.0) * share
+
+
+def _primary(u: Units, start: np.ndarray, deadline: float | None, integral: bool):
+    """The greatest total weight: (year per unit, proven, bound on the free units, found by).
+
+    First the one-row knapsack of all budgets summed, whose optimum bounds the answer; if
+    its choice packs into the years (:func:`pack_by_year`, within a third of the time
+    left), that choice is optimal. Otherwise the full program, with whatever time is
+    left. The greedy choice stands when nothing beats it.
+    """
+    red = reduce(u, start)
+    bound, found_by = red.bound, "greedy start (HiGHS found nothing better within the time limit)"
+    year, best = start, float(u.weight[(start >= 0) & (u.fixed < 0)].sum())
+    agg = aggregate(u, red, time_limit=_left(deadline))
+    if agg.x is not None:
+        value = -float(agg.fun)
+        bound = min(bound, value if agg.status == 0 else -float(agg.mip_dual_bound))
+        if integral:
+            bound = math.floor(bound + 1e-6)
+        if agg.status == 0 and value <= best + 1e-9 * max(1.0, best):
+            return year, True, bound, "greedy start (proven optimal)"
+        if agg.status == 0:
+            chosen = np.zeros(len(u.key), dtype=bool)
+            chosen[np.flatnonzero(red.free)[agg.x > 0.5]] = True
+            share = _left(deadline, PACKING_SHARE)
+            packed = pack_by_year(u, chosen, deadline=None if share is None
+                                  else time.perf_counter() + share)
+            if packed is not None:
+                return packed, True, value, "HiGHS"
+    if _left(deadline) == 0.0:
+        return year, False, bound, found_by
+    keep = red.free[u.pu]
+    w = u.weight[u.pu[keep]]
+    res = solve(u, keep, red.into, -w, time_limit=_left(deadline))
+    if res.x is not None and float(w @ (res.x > 0.5)) > best:
+        year, best, found_by = _placed(u, u.pu[keep], u.py[keep], res.x > 0.5), float(
+            w @ (res.x > 0.5)), "HiGHS"
+    if res.status == 0:
+        return year, True, best, found_by
+    dual = getattr(res, "mip_dual_bound", None)
+    if dual is not None and np.isfinite(dual):
+        bound = min(bound, -float(dual))
+    return year, False, bound, found_by
+
+
+def _tie_break(u: Units, year: np.ndarray, proven: bool, deadline: float | None,
+               integral: bool, time_limit: float | None) -> tuple[np.ndarray, str]:
+    """Heavier units earlier without changing the total: the yearly lists reordered, then
+    (when the total is proven optimal) the program over every choice of that total."""
+    year = order_years(u, year)
+    if not proven:
+        return year, "yearly lists ordered by weight (the total is not proven optimal)"
+    late = len(u.left) - 1
+    chosen = (year >= 0) & (u.fixed < 0)
+    total = float(u.weight[chosen].sum())
+    have = float(u.weight[chosen] @ (late - year[chosen]))
+    share = None if time_limit is None else _left(deadline, TIE_BREAK_SHARE)
+    if share is not None and share < 0.01:
+        return year, "yearly lists ordered by weight (no time left for the tie-break program)"
+    keep = np.ones(len(u.pu), dtype=bool)
+    w = u.weight[u.pu]
+    floor = total - 0.5 if integral else total - 1e-9 * max(1.0, abs(total))
+    into = np.zeros(len(u.key), dtype=bool)
+    res = solve(u, keep, into, -(w * (late - u.py)), floor=floor, time_limit=share)
+    if res.x is not None:
         x = res.x > 0.5
-        status = "optimal" if res.status == 0 else "time_limit"
-        bound_free = -float(res.mip_dual_bound)
-        first = float(u.weight[u.pu] @ x)
-        spent = time.perf_counter() - t0
-        if status != "optimal":
-            tie = "not attempted: the time limit stopped the first program"
-        elif time_limit is not None and time_limit - spent <= 0.01:
-            tie = "not attempted: no time left"
-        else:
-            floor = first - 0.5 if integral else first - 1e-9 * max(1.0, abs(first))
-            keep = LinearConstraint(sparse.csr_array(u.weight[u.pu][None, :]), floor, np.inf)
-            late = len(years) - 1 - u.py
-            res2 = _solve(u, -(u.weight[u.pu] * late), [keep],
-                          None if time_limit is None else time_limit - spent)
-            x2 = None if res2.x is None else res2.x > 0.5
-            if x2 is not None and float(u.weight[u.pu] @ x2) >= first - 1e-9 * max(1, first):
-                x = x2
-                tie = "applied" if res2.status == 0 else "best found within the time limit"
-            else:
-                tie = "not applied: the second program found nothing within the time limit"
-    unit_year = u.fixed.copy()
-    unit_year[u.pu[x]] = u.py[x]
-    return _result(candidates, u, unit_year, years, budgets, status, bound_free, tie,
-                   time.perf_counter() - t0, integral)
+        if float(w @ x) >= total - 1e-9 * max(1.0, total) and float(
+                (w * (late - u.py)) @ x) >= have:
+            year = _placed(u, u.pu, u.py, x)
+            if res.status == 0:
+                return year, "applied: proven the most weight-years among optimal choices"
+    return year, ("yearly lists ordered by weight; the tie-break program did not finish "
+                  "within its time")
 
 
-def _result(candidates: pd.DataFrame, u: _Units, unit_year: np.ndarray, years: list[str],
+def _placed(u: Units, pu: np.ndarray, py: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Year position per unit: fixed units' years and the program's choice."""
+    year = u.fixed.copy()
+    year[pu[x]] = py[x]
+    return year
+
+
+def _result(candidates: pd.DataFrame, u: Units, unit_year: np.ndarray, years: list[str],
             budgets: Mapping[str, float], status: str, bound_free: float, tie: str,
-            seconds: float, integral: bool) -> Selection:
+            seconds: float, integral: bool, found_by: str, greedy_weight: float) -> Selection:
     chosen_unit = unit_year >= 0
     fixed_w = float(u.weight[u.fixed >= 0].sum())
     objective = float(u.weight[chosen_unit].sum())
@@ -317,10 +301,11 @@ def _result(candidates: pd.DataFrame, u: _Units, unit_year: np.ndarray, years: l
     return Selection(chosen=chosen, years=years_frame, status=status, objective=objective,
                      bound=float(bound), gap=float(gap),
                      weight_years=float(u.weight[chosen_unit] @ late), tie_break=tie,
-                     seconds=seconds, units=len(u.key), variables=len(u.pu))
+                     seconds=seconds, units=len(u.key), variables=len(u.pu),
+                     found_by=found_by, greedy_objective=greedy_weight)
 
 
-def _notes(u: _Units, unit_year: np.ndarray) -> np.ndarray:
+def _notes(u: Units, unit_year: np.ndarray) -> np.ndarray:
     """Per unit: why it cannot be chosen (cost over every year's budget), else ''."""
     out = np.full(len(u.key), "", dtype=object)
     free = u.fixed < 0
@@ -345,29 +330,18 @@ def greedy(candidates: pd.DataFrame, budgets: Mapping[str, float]) -> pd.DataFra
         ``unit`` and ``year`` (None when not chosen), indexed like ``candidates``.
     """
     _check(candidates, budgets, "communities")
-    years = list(budgets)
-    u = _units(candidates, budgets, layer="communities", field="year")
-    left = u.left.copy()
-    unit_year = u.fixed.copy()
-    free = np.flatnonzero(u.fixed < 0)
-    ratio = np.where(u.cost[free] > 0, u.weight[free] / np.where(u.cost[free] > 0,
-                                                                  u.cost[free], 1), np.inf)
-    for i in free[np.argsort(-ratio, kind="stable")]:  # sequential by nature
-        fits = np.flatnonzero(left >= u.cost[i])
-        if len(fits) and u.weight[i] > 0:
-            left[fits[0]] -= u.cost[i]
-            unit_year[i] = fits[0]
+    u = units(candidates, budgets)
     return pd.DataFrame({"unit": _texts(u.key[u.code], candidates.index),
-                         "year": _texts(_year_labels(unit_year[u.code], years),
+                         "year": _texts(_year_labels(greedy_years(u)[u.code], list(budgets)),
                                         candidates.index)}, index=candidates.index)
-
-
-def _texts(values: np.ndarray, index: pd.Index) -> pd.Series:
-    """Text with None for missing (object dtype: pandas would turn None into NaN)."""
-    return pd.Series(values, index=index, dtype=object)
 
 
 def _year_labels(positions: np.ndarray, years: list[str]) -> np.ndarray:
     """Year text by position; None where -1 (not chosen)."""
     labels = np.array([*years, None], dtype=object)
     return labels[np.where(positions >= 0, positions, len(years))]
+
+
+def _texts(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """Text with None for missing (object dtype: pandas would turn None into NaN)."""
+    return pd.Series(values, index=index, dtype=object)
