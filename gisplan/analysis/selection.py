@@ -62,8 +62,8 @@ from gisplan.inputs.problems import Report
 PACKING_SHARE = 1 / 3
 #: Share of the time left that the tie-break program may use.
 TIE_BREAK_SHARE = 0.25
-STATUS_ZH = {"optimal": "最优 optimal", "time_limit": "时限内最优未证实 stopped by the time limit",
-             "trivial": "无可选 nothing to choose"}
+STATUS_ZH = {"optimal": "已证明最优 proven optimal",
+             "time_limit": "达到时限，未证明最优 stopped by the time limit, not proven optimal"}
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,7 @@ class Selection:
         One row per budget year, in order: ``year``, ``budget_cny``, ``cost_cny``,
         ``candidates``, ``weight``.
     status : str
-        ``optimal`` (proven), ``time_limit`` (best found when time ran out) or
-        ``trivial`` (no candidate could be chosen or left out: nothing to solve).
+        ``optimal`` (proven) or ``time_limit`` (the best found when time ran out).
     objective, bound, gap : float
         Total weight chosen, the best bound on it and ``(bound - objective) / bound``.
     weight_years : float
@@ -172,7 +171,7 @@ def select(candidates: pd.DataFrame, budgets: Mapping[str, float], *,
     t0 = time.perf_counter()
     integral = bool(np.all(u.weight == np.round(u.weight)))
     start = greedy_years(u)
-    year, status, tie, bound_free, found_by = start, "trivial", "nothing to order", 0.0, "HiGHS"
+    year, status, tie, bound_free, found_by = start, "optimal", "nothing to choose", 0.0, "-"
     if len(u.pu):
         deadline = None if time_limit is None else t0 + time_limit
         year, proven, bound_free, found_by = _primary(u, start, deadline, integral)
