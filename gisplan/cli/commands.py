@@ -178,14 +178,17 @@ def cmd_zones(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.analysis.scope import compute_scope
     from gisplan.analysis.zones import detect_zones
+    from gisplan.cli.select import write_selection_step
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
     from gisplan.outputs.workbook import write_scope_tables
+    from gisplan.plan.settings import read_plan
 
     _check_max_gap_flag(args.max_gap_m)
-    n = 7
     check_out_path(args.out, _inputs(args))
+    selection = read_plan(args.plan_dir).selection  # [selection]: one more step
+    n = 7 + (selection is not None)
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
     check_out_path(args.out, [s.path for s in layers.plan.layers.values()])
@@ -211,6 +214,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_packages(layers, scope, zones, stage / "packages", enriched=enriched,
                            map_writer=_package_map_writer(layers, scope, zones))
             written.append(stage / "packages")
+        if selection is not None:
+            with progress(8, n, "分年度 selection"):
+                written += write_selection_step(layers, scope, zones, stage, selection,
+                                                plan_name=layers.plan.name)[0]
     _report_written(args.out, written)
     print(summary(scope, zones))
     return 0

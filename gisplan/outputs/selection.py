@@ -1,4 +1,4 @@
-"""The files of ``gisplan select``: ``selection.csv``, ``selection_summary.csv``, ``selection.json``.
+"""The files of ``gisplan select``: selection.csv, selection_summary.csv, selection.json.
 
 ``selection.csv`` has one row per community (``year`` empty when not chosen),
 ``selection_summary.csv`` one row per year and ``total``; ``selection.json`` says
