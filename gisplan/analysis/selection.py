@@ -198,6 +198,8 @@ def _primary(u: Units, start: np.ndarray, deadline: float | None, integral: bool
     red = reduce(u, start)
     bound, found_by = red.bound, "greedy start (HiGHS found nothing better within the time limit)"
     year, best = start, float(u.weight[(start >= 0) & (u.fixed < 0)].sum())
+    if not red.free.any():  # every unit settled by the reduction
+        return year, True, best, "greedy start (proven optimal)"
     agg = aggregate(u, red, time_limit=_left(deadline))
     if agg.x is not None:
         value = -float(agg.fun)

@@ -200,8 +200,9 @@ def _native_stdout_silenced() -> Iterator[None]:
         yield
         return
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
         yield
     finally:
         os.dup2(saved, 1)
@@ -281,6 +282,10 @@ def pack_by_year(u: Units, chosen: np.ndarray, *, deadline: float | None = None
         low = (float(u.cost[rest].sum()) - float(later.sum())) / scale
         row = LinearConstraint(sparse.csr_array((cost / scale)[None, :]), low,
                                float(u.left[y]) / scale)
+        if not len(idx):  # nothing fits this year: the later years must hold it all
+            if low > 1e-12:
+                return None
+            continue
         limit = None if deadline is None else deadline - time.perf_counter()
         if limit is not None and limit <= 0:
             return None

@@ -115,7 +115,7 @@ def test_the_tie_break_never_lowers_the_total():
     assert s.weight_years == brute_force(c, {"2021": 10.0, "2022": 10.0})[1] == 12
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_matches_brute_force(data):
     n = data.draw(st.integers(1, 6))
