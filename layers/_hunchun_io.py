@@ -36,6 +36,14 @@ max_gap_m = 50
 [scope]
 storey_height_m = 2.9
 pitched_roof_factor = 1.15
+
+# A three-year programme (三年改造计划) for gisplan select; the budgets are illustrative,
+# not the plan's (the 2020 plan funds its 14000万 in one year); 13000万 in all, so not every
+# zone fits and the choice matters.
+[selection]
+budgets = { "2021" = 60000000, "2022" = 50000000, "2023" = 20000000 }
+objective = "households"
+keep_zones_together = true
 """
 #: The headline figures the plan states (section 三（一）).
 STATED = [

@@ -105,3 +105,24 @@ def test_selection_page_in_the_browser(tmp_path):
             watch.check()
         finally:
             browser.close()
+
+
+def test_hunchun_programme_is_the_brute_force_optimum(tmp_path):
+    """The bundled plan's [selection] (generated geometry, illustrative budgets): four zones
+    over three years; the greedy rule (Z002, Z004, then Z003 in 2022) loses to the optimum."""
+    import pandas as pd
+    from conftest import HUNCHUN
+    from selection_checks import brute_force, greedy_weight
+
+    out = tmp_path / "out"
+    assert main(["select", str(HUNCHUN), "--out", str(out), "-q"]) == 0
+    table = pd.read_csv(out / "selection.csv", encoding="utf-8-sig",
+                        dtype={"year": object, "community_id": str})
+    cand = pd.DataFrame({"cost_cny": table["cost_cny"], "weight": table["weight"],
+                         "unit": table["zone_id"].astype(object), "year": None})
+    budgets = json.loads((out / "selection.json").read_text(encoding="utf-8"))["budgets_cny"]
+    best, most_weight_years = brute_force(cand, budgets)
+    data = json.loads((out / "selection.json").read_text(encoding="utf-8"))
+    assert data["status"] == "optimal" and data["objective_value"] == best
+    assert data["weight_years"] == most_weight_years
+    assert data["greedy_objective_value"] == greedy_weight(cand, budgets) < best
