@@ -95,8 +95,8 @@ def test_run_adds_access_when_roads_and_services_are_given(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(plan), "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    steps = re.findall(r"\[(\d)/8\] (\S+) \S+ \.\.\. \d+\.\d\d s", err)
-    assert [int(s) for s, _ in steps] == list(range(1, 9))
+    steps = re.findall(r"\[(\d)/9\] (\S+) \S+ \.\.\. \d+\.\d\d s", err)
+    assert [int(s) for s, _ in steps] == list(range(1, 10))  # the 9th: 步行可达 access
     assert {"access.csv", "coverage.csv", "access.html", "scope.csv"} <= {
         p.name for p in out.iterdir()}
 
