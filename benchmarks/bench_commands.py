@@ -205,8 +205,18 @@ def exponent(n0: int, t0: float, n1: int, t1: float) -> float:
     return float(np.log(t1 / t0) / np.log(n1 / n0))
 
 
+def merged(results: list[dict]) -> list[dict]:
+    """Runs of the same size (e.g. ``run`` timed apart) as one result per size."""
+    by_n: dict[int, dict] = {}
+    for r in sorted(results, key=lambda r: r["n"]):
+        into = by_n.setdefault(r["n"], {**r, "commands": {}, "loads": []})
+        into["commands"].update(r["commands"])
+        into["loads"].append(r["load_average"][0])
+    return list(by_n.values())
+
+
 def markdown(results: list[dict]) -> str:
-    results = sorted(results, key=lambda r: r["n"])
+    results = merged(results)
     lines = ["| N buildings | command | wall s | primitives wall s | ratio | CPU s "
              "| primitives CPU s | CPU ratio | peak RSS MiB | files | written MB |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -250,7 +260,8 @@ def markdown(results: list[dict]) -> str:
                   "|---:|" + "---:|" * len(steps[0][1])]
         lines += [f"| {n:,} | " + " | ".join(f"{v:.2f}" for v in s.values()) + " |"
                   for n, s in steps]
-    loads = ", ".join(f"{r['n']:,}: {r['load_average'][0]:.1f}" for r in results)
+    loads = ", ".join(f"{r['n']:,}: " + " / ".join(f"{x:.1f}" for x in r["loads"])
+                      for r in results)
     lines += ["", f"1-minute load average when each size started (2 cores): {loads}."]
     return "\n".join(lines)
 
