@@ -22,7 +22,8 @@ time between consecutive sizes.
 
 ``--long-pipe V`` instead runs ``gisplan run`` on a small city whose first pipe
 has V vertices and reports each step's seconds (a writer that is not linear in
-vertices shows there).
+vertices shows there); ``--stages N`` times the steps of ``gisplan scope`` one by
+one inside one process (where the time goes).
 
 Usage::
 
@@ -49,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout: this checkout's gisplan
 COMMANDS = ("scope", "zones", "map", "run")
 LAYERS = ("communities", "buildings", "pipes", "facilities", "structures", "barriers")
 STEP = re.compile(r"\[(\d+)/(\d+)\] (.+?) \.\.\. ?([\d.]+) s")
@@ -203,8 +205,18 @@ def exponent(n0: int, t0: float, n1: int, t1: float) -> float:
     return float(np.log(t1 / t0) / np.log(n1 / n0))
 
 
+def merged(results: list[dict]) -> list[dict]:
+    """Runs of the same size (e.g. ``run`` timed apart) as one result per size."""
+    by_n: dict[int, dict] = {}
+    for r in sorted(results, key=lambda r: r["n"]):
+        into = by_n.setdefault(r["n"], {**r, "commands": {}, "loads": []})
+        into["commands"].update(r["commands"])
+        into["loads"].append(r["load_average"][0])
+    return list(by_n.values())
+
+
 def markdown(results: list[dict]) -> str:
-    results = sorted(results, key=lambda r: r["n"])
+    results = merged(results)
     lines = ["| N buildings | command | wall s | primitives wall s | ratio | CPU s "
              "| primitives CPU s | CPU ratio | peak RSS MiB | files | written MB |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -248,7 +260,8 @@ def markdown(results: list[dict]) -> str:
                   "|---:|" + "---:|" * len(steps[0][1])]
         lines += [f"| {n:,} | " + " | ".join(f"{v:.2f}" for v in s.values()) + " |"
                   for n, s in steps]
-    loads = ", ".join(f"{r['n']:,}: {r['load_average'][0]:.1f}" for r in results)
+    loads = ", ".join(f"{r['n']:,}: " + " / ".join(f"{x:.1f}" for x in r["loads"])
+                      for r in results)
     lines += ["", f"1-minute load average when each size started (2 cores): {loads}."]
     return "\n".join(lines)
 
@@ -285,6 +298,43 @@ def write_long_pipe_plan(vertices: int, folder: Path, *, seed: int) -> None:
     write_plan_folder(city, folder)
 
 
+def stages(n: int, *, seed: int) -> list[tuple[str, float, float]]:
+    """What ``gisplan scope`` spends its time on, step by step in one process: (step, wall s,
+    CPU s) for reading and checking the layers, zones, scope, the CSV files, scope.xlsx,
+    report.html and warnings.csv (the same calls the command makes)."""
+    from gisplan.analysis.scope import compute_scope
+    from gisplan.analysis.zones import detect_zones
+    from gisplan.inputs.validation import load_layers
+    from gisplan.outputs.pages.summary import write_report
+    from gisplan.outputs.tables import write_csv, write_warnings
+    from gisplan.outputs.workbook import write_workbook
+
+    out: list[tuple[str, float, float]] = []
+
+    def step(name, fn):
+        t, c = time.perf_counter(), time.process_time()
+        result = fn()
+        out.append((name, time.perf_counter() - t, time.process_time() - c))
+        return result
+
+    with tempfile.TemporaryDirectory(prefix="bench_stages_") as tmp:
+        tmp = Path(tmp)
+        generate(n, tmp / "plan", seed=seed, outside=0.8, scattered=True)
+        layers = step("read and check the layers", lambda: load_layers(tmp / "plan"))
+        zones = step("zones", lambda: detect_zones(layers))
+        scope = step("scope", lambda: compute_scope(layers, zones=zones.membership))
+        frames = {"scope": scope.table, "funding": scope.funding, "scenarios": scope.scenarios,
+                  "allocation": scope.allocation}
+        step("scope.csv, funding.csv, scenarios.csv, allocation.csv",
+             lambda: [write_csv(f, tmp / f"{k}.csv") for k, f in frames.items()])
+        step("scope.xlsx", lambda: write_workbook(scope, tmp / "scope.xlsx",
+                                                  communities=layers.communities))
+        step("report.html", lambda: write_report(scope, tmp, communities=layers.communities))
+        step("warnings.csv", lambda: write_warnings([layers.report.table("warning")],
+                                                    tmp / "warnings.csv"))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -301,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from-json", type=Path, nargs="+", help="print the tables of earlier runs")
     ap.add_argument("--long-pipe", type=int, metavar="V",
                     help="time `gisplan run` with a pipe of V vertices instead")
+    ap.add_argument("--stages", type=int, metavar="N",
+                    help="time the steps of `gisplan scope` one by one in one process")
     ap.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--generate-long-pipe", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--scattered", action="store_true", help=argparse.SUPPRESS)
@@ -317,6 +369,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.primitives:
         plan, out, scratch = map(Path, args.primitives)
         print(json.dumps(primitives(plan, out, scratch)))
+        return 0
+    if args.stages:
+        rows = stages(args.stages, seed=args.seed)
+        print("| step | wall s | CPU s |\n|---|---:|---:|")
+        for name, wall, cpu in rows:
+            print(f"| {name} | {wall:.2f} | {cpu:.2f} |")
+        print(f"| all | {sum(r[1] for r in rows):.2f} | {sum(r[2] for r in rows):.2f} |")
         return 0
     if args.long_pipe:
         r = long_pipe(args.long_pipe, seed=args.seed)
