@@ -64,6 +64,14 @@ snap_max_m = 200
 [sheets]
 paper = "A3"
 note = "图形为示意：依据方案数字生成，非测绘成果 (generated geometry, not a survey)"
+
+# A three-year programme (三年改造计划) for gisplan select; the budgets are illustrative,
+# not the plan's (the 2020 plan funds its 14000万 in one year); 13000万 in all, so not every
+# zone fits and the choice matters.
+[selection]
+budgets = { "2021" = 60000000, "2022" = 50000000, "2023" = 20000000 }
+objective = "households"
+keep_zones_together = true
 """
 #: The headline figures the plan states (section 三（一）).
 STATED = [

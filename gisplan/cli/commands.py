@@ -193,16 +193,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gisplan.analysis.zones import detect_zones
     from gisplan.cli import programme as prog
     from gisplan.cli.access import access_step, has_access
+    from gisplan.cli.select import write_selection_step
     from gisplan.cli.sheets import package_sheets, write_plan_sheets
     from gisplan.outputs.exports.layer_files import enrich_layers, write_exports, write_zone_files
     from gisplan.outputs.packages import write_packages
     from gisplan.outputs.pages.summary import write_report
     from gisplan.outputs.workbook import write_scope_tables
+    from gisplan.plan.settings import read_plan
 
     check_max_gap_flag(args.max_gap_m)
     as_of = prog.as_of_day(args.as_of)
-    n = 9 if has_access(args.plan_dir) else 8
     check_out_path(args.out, input_paths(args))
+    selection = read_plan(args.plan_dir).selection  # [selection]: one more step
+    n = (9 if has_access(args.plan_dir) else 8) + (selection is not None)
     with progress(1, n, "校验 validate"):
         layers = load_layers(args.plan_dir, engine=args.engine, repair=args.repair)
         programme = None if layers.plan.programme is None else prog.read_step(layers)
@@ -237,7 +240,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                            sheet_writer=package_sheets(layers, enriched,
                                                        drawn=stage / "sheets"))
             written.append(stage / "packages")
-        written += access_step(layers, stage, step=9)  # walking access, when n == 9
+        step = 9
+        if has_access(args.plan_dir):
+            written += access_step(layers, stage, step=step)  # walking access
+            step += 1
+        if selection is not None:
+            with progress(step, n, "分年度 selection"):
+                written += write_selection_step(layers, scope, zones, stage, selection,
+                                                plan_name=layers.plan.name)[0]
     report_written(args.out, written)
     print(summary(scope, zones) + prog.summary(result))
     return 0

@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 #: Modules of further commands, each with ``add_parser(sub, plan_command)`` and ``COMMANDS``
 #: (name -> function of the parsed arguments returning the exit code).
 COMMAND_MODULES: tuple[str, ...] = ("gisplan.cli.programme", "gisplan.cli.access",
-                                   "gisplan.cli.sheets")
+                                   "gisplan.cli.sheets", "gisplan.cli.select")
 
 
 def _command_modules() -> list:

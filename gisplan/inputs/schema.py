@@ -67,6 +67,9 @@ SCHEMAS: dict[str, Schema] = {
         Column("name", "text"),
         Column("street", "text"),
         Column("renovation_type", "enum", choices=("basic", "upgrade")),
+        # gisplan select: a year fixed by the planner, and the weight of --objective priority
+        Column("year", "int", required=False, nullable=True, minimum=1900, maximum=2199),
+        Column("priority", "number", required=False, nullable=True, minimum=0, maximum=1e9),
     )),
     "buildings": Schema("building_id", POLYGONS, (
         Column("building_id", "id"),

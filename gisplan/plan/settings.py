@@ -33,6 +33,7 @@ from gisplan.plan.programme import (
     parse_investment,
     parse_programme,
 )
+from gisplan.plan.selection import SelectionSettings, parse_selection
 from gisplan.plan.sheets import SheetSettings, parse_sheets
 
 #: Layer names of the contract, in the order data flows through them.
@@ -114,6 +115,7 @@ class Plan:
     investment: InvestmentSettings = field(default_factory=InvestmentSettings)
     access: AccessSettings = field(default_factory=AccessSettings)
     sheets: SheetSettings = field(default_factory=SheetSettings)
+    selection: SelectionSettings | None = None
 
 
 class _Collector:
@@ -226,7 +228,7 @@ def read_plan(path: str | Path) -> Plan:
     col = _Collector(toml_path)
 
     known = {"plan", "layers", "fields", "quantities", "zones", "scope", "funding", "prices",
-             "map", "programme", "investment", "access", "sheets"}
+             "map", "programme", "investment", "access", "sheets", "selection"}
     for key in sorted(set(data) - known):
         near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.5)
         hint = f"; did you mean [{near[0]}]?" if near else ""
@@ -339,6 +341,8 @@ def read_plan(path: str | Path) -> Plan:
     investment = parse_investment(col, col.table(data, "investment"))
     access = parse_access(col, col.table(data, "access"))
     sheets = parse_sheets(col, col.table(data, "sheets"))
+    selection = (parse_selection(col, col.table(data, "selection")) if "selection" in data
+                 else None)
 
     if col.problems:
         raise PlanError("plan.toml has problems:\n" + "\n".join(col.problems))
@@ -346,4 +350,4 @@ def read_plan(path: str | Path) -> Plan:
                 layers=layers, fields=fields, declared=files["declared"],
                 stated=files["stated"], zones=zones, scope=scope, prices=prices,
                 map=map_settings, programme=programme, investment=investment,
-                access=access, sheets=sheets)
+                access=access, sheets=sheets, selection=selection)
