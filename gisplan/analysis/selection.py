@@ -11,15 +11,19 @@ when unit ``u`` is renovated in year ``y``::
                 x[u, y] = 1 for a unit fixed to y    the ``year`` column
                 x binary; pairs with cost[u] > budget[y] left out
 
-Among choices with the optimal total, heavier units come earlier: a second
-program keeps the total at the first one's optimum (``Σ w x >= W*``, exactly
-``W* - 0.5`` when every weight is whole, so the total cannot drop by one) and
-maximises the *weight-years* ``Σ w[u] (Y - 1 - y) x[u, y]`` (weight delivered
-before the programme's last year, i.e. the cumulative weight summed over the
-years). Its answer is kept only if its total is not below the first's, so the
-tie-break can never lower the primary optimum. When the time limit stops the
-first program, the best choice found is returned with HiGHS's bound and the gap,
-and no tie-break is attempted.
+How the program is reduced and solved (one-row knapsack bound, packing into years,
+the full program as fallback, the greedy choice as start) is in
+:mod:`gisplan.analysis.selection_program` and :func:`_primary`. When the time limit
+stops the solver, the best choice found is returned with the bound and the gap.
+
+Among choices with the optimal total, heavier units come earlier. The yearly lists
+are first moved to the years that give the most *weight-years*
+``Σ w[u] (Y - 1 - y) x[u, y]`` (the cumulative weight summed over the years); then,
+when the total is proven optimal, a second program keeps the total at its optimum
+(``Σ w x >= W*``, exactly ``W* - 0.5`` when every weight is whole, so the total
+cannot drop by one) and maximises the weight-years, within a quarter of the time
+left. Its answer is kept only if its total is not below ``W*`` and it fits the
+budgets, so the tie-break can never lower the primary optimum.
 
 Examples
 --------
