@@ -11,15 +11,19 @@ when unit ``u`` is renovated in year ``y``::
                 x[u, y] = 1 for a unit fixed to y    the ``year`` column
                 x binary; pairs with cost[u] > budget[y] left out
 
-Among choices with the optimal total, heavier units come earlier: a second
-program keeps the total at the first one's optimum (``Σ w x >= W*``, exactly
-``W* - 0.5`` when every weight is whole, so the total cannot drop by one) and
-maximises the *weight-years* ``Σ w[u] (Y - 1 - y) x[u, y]`` (weight delivered
-before the programme's last year, i.e. the cumulative weight summed over the
-years). Its answer is kept only if its total is not below the first's, so the
-tie-break can never lower the primary optimum. When the time limit stops the
-first program, the best choice found is returned with HiGHS's bound and the gap,
-and no tie-break is attempted.
+How the program is reduced and solved (one-row knapsack bound, packing into years,
+the full program as fallback, the greedy choice as start) is in
+:mod:`gisplan.analysis.selection_program` and :func:`_primary`. When the time limit
+stops the solver, the best choice found is returned with the bound and the gap.
+
+Among choices with the optimal total, heavier units come earlier. The yearly lists
+are first moved to the years that give the most *weight-years*
+``Σ w[u] (Y - 1 - y) x[u, y]`` (the cumulative weight summed over the years); then,
+when the total is proven optimal, a second program keeps the total at its optimum
+(``Σ w x >= W*``, exactly ``W* - 0.5`` when every weight is whole, so the total
+cannot drop by one) and maximises the weight-years, within a quarter of the time
+left. Its answer is kept only if its total is not below ``W*`` and it fits the
+budgets, so the tie-break can never lower the primary optimum.
 
 Examples
 --------
@@ -54,6 +58,7 @@ from gisplan.analysis.selection_program import (
     reduce,
     solve,
     units,
+    within_budgets,
 )
 from gisplan.errors import GisplanError, ValidationError
 from gisplan.inputs.problems import Report
@@ -191,9 +196,10 @@ def _primary(u: Units, start: np.ndarray, deadline: float | None, integral: bool
     """The greatest total weight: (year per unit, proven, bound on the free units, found by).
 
     First the one-row knapsack of all budgets summed, whose optimum bounds the answer; if
-    its choice packs into the years (:func:`pack_by_year`, within a third of the time
-    left), that choice is optimal. Otherwise the full program, with whatever time is
-    left. The greedy choice stands when nothing beats it.
+    its choice packs into the years (:func:`pack_by_year`, else one program for all
+    years; each within a third of the time left), that choice is optimal. Otherwise the
+    full program, with whatever time is left. The greedy choice stands when nothing beats
+    it.
     """
     red = reduce(u, start)
     bound, found_by = red.bound, "greedy start (HiGHS found nothing better within the time limit)"
@@ -214,16 +220,22 @@ def _primary(u: Units, start: np.ndarray, deadline: float | None, integral: bool
             share = _left(deadline, PACKING_SHARE)
             packed = pack_by_year(u, chosen, deadline=None if share is None
                                   else time.perf_counter() + share)
-            if packed is not None:
+            if packed is None:  # year by year ran into a dead end: all years at once
+                keep = chosen[u.pu]
+                res = solve(u, keep, chosen, np.zeros(int(keep.sum())),
+                            time_limit=_left(deadline, PACKING_SHARE))
+                if res.x is not None:
+                    packed = _placed(u, u.pu[keep], u.py[keep], res.x > 0.5)
+            if packed is not None and within_budgets(u, packed):
                 return packed, True, value, "HiGHS"
     if _left(deadline) == 0.0:
         return year, False, bound, found_by
     keep = red.free[u.pu]
     w = u.weight[u.pu[keep]]
     res = solve(u, keep, red.into, -w, time_limit=_left(deadline))
-    if res.x is not None and float(w @ (res.x > 0.5)) > best:
-        year, best, found_by = _placed(u, u.pu[keep], u.py[keep], res.x > 0.5), float(
-            w @ (res.x > 0.5)), "HiGHS"
+    found = None if res.x is None else _placed(u, u.pu[keep], u.py[keep], res.x > 0.5)
+    if found is not None and within_budgets(u, found) and float(w @ (res.x > 0.5)) > best:
+        year, best, found_by = found, float(w @ (res.x > 0.5)), "HiGHS"
     if res.status == 0:
         return year, True, best, found_by
     dual = getattr(res, "mip_dual_bound", None)
@@ -255,7 +267,11 @@ def _tie_break(u: Units, year: np.ndarray, proven: bool, deadline: float | None,
         x = res.x > 0.5
         if float(w @ x) >= total - 1e-9 * max(1.0, total) and float(
                 (w * (late - u.py)) @ x) >= have:
-            year = _placed(u, u.pu, u.py, x)
+            found = _placed(u, u.pu, u.py, x)
+            if not within_budgets(u, found):
+                return year, ("yearly lists ordered by weight; the tie-break program's choice "
+                              "was over a budget by HiGHS's tolerance and was not taken")
+            year = found
             if res.status == 0:
                 return year, "applied: proven the most weight-years among optimal choices"
     return year, ("yearly lists ordered by weight; the tie-break program did not finish "

@@ -279,7 +279,8 @@ def pack_by_year(u: Units, chosen: np.ndarray, *, deadline: float | None = None
             return None
         idx, cost = rest[can], cost[can]
         scale = max(float(u.left[y]), 1.0)
-        low = (float(u.cost[rest].sum()) - float(later.sum())) / scale
+        # what later years cannot hold, plus HiGHS's row tolerance so that they surely can
+        low = (float(u.cost[rest].sum()) - float(later.sum())) / scale + 2e-7
         row = LinearConstraint(sparse.csr_array((cost / scale)[None, :]), low,
                                float(u.left[y]) / scale)
         if not len(idx):  # nothing fits this year: the later years must hold it all
@@ -296,9 +297,20 @@ def pack_by_year(u: Units, chosen: np.ndarray, *, deadline: float | None = None
         if res.x is None:
             return None
         take = idx[res.x > 0.5]
+        if u.cost[take].sum() > u.left[y] or u.cost[rest].sum() - u.cost[take].sum() > (
+                later.sum()):  # HiGHS's tolerances, not the budgets: no packing here
+            return None
         year[take] = y
         rest = np.setdiff1d(rest, take)
     return year
+
+
+def within_budgets(u: Units, year: np.ndarray) -> bool:
+    """Every year's free units cost at most the budget left, summed exactly (HiGHS accepts
+    rows a tolerance over their bound; such a choice is not taken)."""
+    placed = (year >= 0) & (u.fixed < 0)
+    spent = np.bincount(year[placed], u.cost[placed], minlength=len(u.left))
+    return bool(np.all(spent <= u.left))
 
 
 def order_years(u: Units, year: np.ndarray) -> np.ndarray:
