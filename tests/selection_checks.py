@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from gisplan.analysis.selection import greedy
+from gisplan.analysis.selection_candidates import candidates
 
 
 def frame(rows: list[tuple], columns=("cost_cny", "weight", "unit", "year")) -> pd.DataFrame:
@@ -62,3 +63,21 @@ def check_feasible(c: pd.DataFrame, budgets: dict[str, float], chosen: pd.DataFr
 
 def greedy_weight(c: pd.DataFrame, budgets: dict[str, float]) -> float:
     return float(c["weight"][greedy(c, budgets)["year"].notna()].sum())
+
+
+def mini_costs(folder) -> pd.Series:
+    """Each community's cost in the mini plan (``plans.mini_layers``), computed the way
+    ``gisplan select`` does, so the tests follow the catalogue's prices."""
+    from plans import load_scoped, mini_layers
+
+    loaded, scope, zones = load_scoped(folder, mini_layers())
+    return candidates(loaded, scope, zones)["cost_cny"]
+
+
+def mini_budgets(folder) -> dict[str, float]:
+    """Budgets for the mini plan: 2021 holds community C (zone Z002) but not zone Z001
+    (A and B together), 2022 holds Z001."""
+    cost = mini_costs(folder)
+    zone = cost["A"] + cost["B"]
+    assert cost["C"] * 1.1 < zone  # the instance needs the zone to be the dearer unit
+    return {"2021": round(cost["C"] * 1.1), "2022": round(zone * 1.05)}

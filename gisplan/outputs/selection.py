@@ -56,6 +56,10 @@ def summary_table(selection: Selection, candidates: pd.DataFrame) -> pd.DataFram
                          "households": households.reindex(y["year"], fill_value=0).to_numpy(),
                          "weight": y["weight"].to_numpy()})
     total = {"year": "total", **{c: rows[c].sum() for c in rows.columns if c != "year"}}
+    # Sums of rounded yearly figures carry float noise (903344.8999999999); the total is the
+    # exact sum rounded once.
+    total["cost_cny"] = round(float(y["cost_cny"].sum()), 2)
+    total["budget_cny"] = round(float(y["budget_cny"].sum()), 2)
     return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
 
 

@@ -7,12 +7,23 @@ import re
 
 import pytest
 from plans import PLAN_TOML, mini_layers, write_plan
+from selection_checks import mini_budgets, mini_costs
 
 from gisplan.cli.main import main
 
 LAYERS = "\n".join(f'{n} = "{n}.geojson"' for n in ("communities", "buildings", "pipes",
                                                      "facilities", "structures"))
-SELECTION = '\n[selection]\nbudgets = { "2021" = 300000, "2022" = 700000 }\n'
+
+
+def budget_args(tmp_path) -> list[str]:
+    """--budget options holding C in 2021 and zone Z001 in 2022 (from the plan's own costs)."""
+    budgets = mini_budgets(tmp_path / "costs")
+    return [a for y, v in budgets.items() for a in ("--budget", f"{y}={v}")]
+
+
+def selection_section(tmp_path) -> str:
+    b = mini_budgets(tmp_path / "costs")
+    return f'\n[selection]\nbudgets = {{ "2021" = {b["2021"]}, "2022" = {b["2022"]} }}\n'
 
 
 def plan(tmp_path, *, section: str = "", year=None):
@@ -25,19 +36,18 @@ def plan(tmp_path, *, section: str = "", year=None):
 
 def test_select_writes_four_files(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["select", str(plan(tmp_path)), "--out", str(out), "--budget", "2021=300000",
-                 "--budget", "2022=700000"]) == 0
+    assert main(["select", str(plan(tmp_path)), "--out", str(out), *budget_args(tmp_path)]) == 0
     assert {"selection.csv", "selection_summary.csv", "selection.json",
             "selection.html"} <= {p.name for p in out.iterdir()}
     said = capsys.readouterr().out
     assert "已证明最优 proven optimal" in said and "2021: 1 社区" in said
     data = json.loads((out / "selection.json").read_text(encoding="utf-8"))
-    assert data["budgets_cny"] == {"2021": 300000.0, "2022": 700000.0}
+    assert data["budgets_cny"] == {y: float(v) for y, v in mini_budgets(tmp_path / "c").items()}
 
 
 def test_command_line_replaces_the_plan(tmp_path):
     out = tmp_path / "out"
-    folder = plan(tmp_path, section=SELECTION)
+    folder = plan(tmp_path, section=selection_section(tmp_path))
     assert main(["select", str(folder), "--out", str(out), "--budget", "2025=200000",
                  "--no-keep-zones", "--time-limit", "5"]) == 0
     data = json.loads((out / "selection.json").read_text(encoding="utf-8"))
@@ -53,7 +63,7 @@ def test_command_line_replaces_the_plan(tmp_path):
     (["--budget", "2021=900000"], "", [2020, None, None],
      "communities [A] field 'year': fixed to year 2020, which has no budget"),
     (["--budget", "2021=100000"], "", [None, None, 2021],
-     "communities [C] field 'year': communities fixed to 2021 cost 161,700 CNY, over"),
+     "communities [C] field 'year': communities fixed to 2021 cost {cost_C} CNY, over"),
     (["--budget", "2021=1e6", "--budget", "2022=1e6"], "", [2021, 2022, None],
      "zone Z001 is kept together but its communities are fixed to different years"),
     (["--budget", "2021=1e6", "--objective", "priority"], "", None,
@@ -65,23 +75,27 @@ def test_mistakes_exit_1_located_and_write_nothing(tmp_path, capsys, argv, secti
     assert main(["select", str(plan(tmp_path, section=section, year=year)), "--out", str(out),
                  *argv]) == 1
     err = capsys.readouterr().err
+    if "{cost_C}" in words:
+        words = words.format(cost_C=f"{mini_costs(tmp_path / 'costs')['C']:,.0f}")
     assert words in err and "Traceback" not in err
     assert not out.exists() and not list(tmp_path.glob(".out.staging-*"))
 
 
 def test_run_selects_when_the_plan_has_selection(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["run", str(plan(tmp_path, section=SELECTION)), "--out", str(out)]) == 0
-    err = capsys.readouterr().err
-    steps = re.findall(r"\[(\d)/8\] (\S+)", err)
-    assert [int(s) for s, _ in steps] == list(range(1, 9)) and steps[-1][1] == "分年度"
+    assert main(["run", str(plan(tmp_path, section=selection_section(tmp_path))), "--out",
+                 str(out)]) == 0
+    steps = re.findall(r"\[(\d+)/(\d+)\] (\S+)", capsys.readouterr().err)
+    n = int(steps[0][1])
+    assert [int(s) for s, _, _ in steps] == list(range(1, n + 1)) and steps[-1][2] == "分年度"
     assert (out / "selection.html").exists() and (out / "report.html").exists()
 
 
 def test_run_without_selection_does_not_select(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(plan(tmp_path)), "--out", str(out)]) == 0
-    assert "/8]" not in capsys.readouterr().err
+    steps = re.findall(r"\[(\d+)/(\d+)\] (\S+)", capsys.readouterr().err)
+    assert steps and "分年度" not in {name for _, _, name in steps}
     assert not (out / "selection.csv").exists()
 
 
@@ -91,8 +105,7 @@ def test_selection_page_in_the_browser(tmp_path):
     from test_webmap_browser import CHROMIUM, FLAGS, _open
 
     out = tmp_path / "out"
-    assert main(["select", str(plan(tmp_path)), "--out", str(out), "--budget", "2021=300000",
-                 "--budget", "2022=700000"]) == 0
+    assert main(["select", str(plan(tmp_path)), "--out", str(out), *budget_args(tmp_path)]) == 0
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 from plans import load_scoped, mini_layers
+from selection_checks import mini_budgets
 
 from gisplan.analysis.selection import select
 from gisplan.analysis.selection_candidates import candidates
@@ -27,8 +28,9 @@ def chosen(tmp_path, budgets, name="=HYPERLINK(\"x\")"):
 
 
 def test_files(tmp_path):
-    # A+B (zone Z001) cost ~697,330; C ~161,700: 2021 holds C only, 2022 holds the zone
-    _loaded, cand, s, report = chosen(tmp_path, {"2021": 300_000.0, "2022": 700_000.0})
+    # 2021 holds C only, 2022 holds the zone A+B (budgets from the plan's own costs)
+    budgets = mini_budgets(tmp_path / "costs")
+    _loaded, cand, s, report = chosen(tmp_path, budgets)
     out = tmp_path / "out"
     out.mkdir()
     paths = write_selection(s, cand, out, report=report)
@@ -47,7 +49,10 @@ def test_files(tmp_path):
 
 
 def test_too_expensive_is_listed(tmp_path):
-    loaded, cand, s, report = chosen(tmp_path, {"2021": 500_000.0})
+    # each of A and B fits the year, their zone Z001 does not
+    from selection_checks import mini_costs
+    cost = mini_costs(tmp_path / "costs")
+    loaded, cand, s, report = chosen(tmp_path, {"2021": round(max(cost["A"], cost["B"]) * 1.1)})
     table = s.chosen
     assert table["year"].tolist() == [None, None, "2021"]
     assert "too expensive" in table.loc["A", "note"] and "zone" in table.loc["A", "note"]
@@ -57,7 +62,8 @@ def test_too_expensive_is_listed(tmp_path):
 
 
 def test_page_escapes_and_loads_nothing(tmp_path):
-    loaded, cand, s, report = chosen(tmp_path, {"2021": 300_000.0}, name=EVIL)
+    budgets = {"2021": mini_budgets(tmp_path / "costs")["2021"]}
+    loaded, cand, s, report = chosen(tmp_path, budgets, name=EVIL)
     page = selection_html(s, cand, loaded.communities, report=report, plan_name=EVIL)
     assert EVIL not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
