@@ -31,6 +31,7 @@ from gisplan.analysis.scope import compute_scope
 from gisplan.analysis.zones import detect_zones
 from gisplan.inputs.validation import load_layers
 from gisplan.outputs.webmap import build_map, write_map
+from gisplan.outputs.webmap.community import build_community_map
 
 CHROMIUM = os.environ.get("GISPLAN_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -82,6 +83,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     write_map(build_map(*plan), root / "full")
     write_map(build_map(*plan, max_features=5, chunk_size=2, coarse_min_zoom=19),
               root / "coarse")
+    write_map(build_community_map(*plan, "B"), root / "package")
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -372,6 +374,25 @@ def test_hunchun_map_draws_every_feature(browser: Browser, tmp_path: Path) -> No
         assert counts["buildings"] == len(layers.buildings)
         assert counts["communities"] == len(layers.communities)
         assert sum(v for k, v in counts.items() if k.startswith("pipes:")) == len(layers.pipes)
+        watch.check()
+    finally:
+        page.close()
+
+
+def test_package_map_names_its_neighbours(browser: Browser, site: Site) -> None:
+    """B's package map: B is the one community (clickable, counted); A and C around it are
+    grey context named "(相邻)", C's hostile name as text, and a click on A opens nothing."""
+    page, watch = _open(browser, site.url("file", "package"))
+    try:
+        assert _counts(page)["communities"] == 1
+        names = page.eval_on_selector_all(".gp-lbl-ctx", "els => els.map(e => e.textContent)")
+        assert "甲社区（相邻）" in names
+        assert page.locator(".gp-lbl-com", has_text="乙社区").count() == 1
+        assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+        page.mouse.click(*_point(page, 50, 95))  # inside A, clear of its pipes
+        page.wait_for_timeout(300)
+        assert page.locator(".leaflet-popup").count() == 0
+        assert "相邻社区" in page.inner_text(".gp-legend")
         watch.check()
     finally:
         page.close()

@@ -167,7 +167,7 @@
       });
     }
     blds.sort((a, b) => a.rank - b.rank);
-    return out.concat(coms, blds);
+    return out.concat(coms, this.contextLabels ? this.contextLabels(view) : [], blds);
   };
 
   /** Place the labels of the current view (see the top of this file). */

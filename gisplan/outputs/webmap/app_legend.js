@@ -74,6 +74,7 @@
       out.push(this.legendSection('communities', lab('layer', 'communities'), rows,
         select('metric', this.data.metrics.map((m) => [m, T['metric.' + m]]), this.metric)));
     }
+    if (this.data.context && this.data.context.n) out.push(row(swatch('#7a7a7a', 'outline'), T['legend.neighbours']));
     if (this.shown('zones')) out.push(row(swatch(S.layer.zones.value, 'outline'), lab('layer', 'zones')));
     if (this.shown('buildings')) {
       const keys = this.bstyle === 'roof' ? ['flat', 'pitched'] : ['basic', 'upgrade', 'unassigned'];

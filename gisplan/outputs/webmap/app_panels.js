@@ -86,6 +86,7 @@
     this.addTools();
     this.addLegend();
     this.initPrint();
+    this.addContext();
     this.initLabels();
     if (this.data.coarse) this.coarseUpdate();
     ready();

@@ -165,8 +165,8 @@ def linked_assets(assets: tuple[Asset, ...] = MAP_ASSETS) -> str:
 #: The web map's own files, in load order: kit.js holds the helpers shared with the review
 #: and plan-diff pages; app.js defines the map's App, which the later scripts extend.
 MAP_APP_FILES = ("app.css", "kit.js", "app.js", "app_popups.js", "app_labels.js",
-                 "app_legend.js", "app_search.js", "app_table.js", "app_page.js",
-                 "app_panels.js")
+                 "app_context.js", "app_legend.js", "app_search.js", "app_table.js",
+                 "app_page.js", "app_panels.js")
 
 
 def app_files(*names: str) -> str:

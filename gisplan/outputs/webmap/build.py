@@ -111,6 +111,15 @@ def _chunks(key: str, table: LayerTable, *, size: int, transformer: Transformer,
     return index, files
 
 
+def _context(context: gpd.GeoDataFrame, *, transformer: Transformer,
+             tolerance: float) -> dict[str, Any]:
+    """Context areas as the page reads them: outlines, names and label points."""
+    geoms = np.asarray(context.geometry.array, dtype=object)
+    table = LayerTable(geoms, {"name": ("text", context["name"].astype(str).to_numpy())})
+    return {**encode_layer(table, transformer=transformer, tolerance=tolerance),
+            "at": label_points(geoms, transformer=transformer)}
+
+
 def _payload(content: MapContent, *, metric: str, coarse: bool, chunk_size: int,
              min_zoom: int, transformer: Transformer, tolerance: float,
              labels: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -161,7 +170,8 @@ def _payload(content: MapContent, *, metric: str, coarse: bool, chunk_size: int,
 def build_map(layers: Layers, scope: Scope, zones: Zones, *, metric: str = "households",
               basemap: str = "none", offline: bool = True, tianditu_token: str | None = None,
               max_features: int = MAX_FEATURES, chunk_size: int = 4000,
-              coarse_min_zoom: int = COARSE_MIN_ZOOM, tolerance_m: float = 0.1) -> WebMap:
+              coarse_min_zoom: int = COARSE_MIN_ZOOM, tolerance_m: float = 0.1,
+              context: gpd.GeoDataFrame | None = None) -> WebMap:
     """Build the interactive map page of a plan.
 
     Parameters
@@ -188,6 +198,10 @@ def build_map(layers: Layers, scope: Scope, zones: Zones, *, metric: str = "hous
         Zoom level from which the coarse view loads the detail layers.
     tolerance_m : float, keyword-only
         Simplification tolerance in metres (0.1 m is below a pixel at zoom 20).
+    context : GeoDataFrame, optional, keyword-only
+        Areas drawn around the plan for orientation only (a package map's
+        neighbouring communities): ``name`` and polygons in the plan CRS, drawn
+        grey and named, never counted, searched or used to frame the map.
 
     Returns
     -------
@@ -214,6 +228,8 @@ def build_map(layers: Layers, scope: Scope, zones: Zones, *, metric: str = "hous
     data, files = _payload(content, metric=metric, coarse=coarse, chunk_size=chunk_size,
                            min_zoom=coarse_min_zoom, transformer=transformer,
                            tolerance=tolerance_m, labels=labels)
+    if context is not None and len(context):
+        data["context"] = _context(context, transformer=transformer, tolerance=tolerance_m)
     notice = (labels["coarse.notice"].format(n=f"{detail:,}", z=coarse_min_zoom) if coarse
               else None)
     body = title_bar(layers.plan.name, content.headline, labels, coarse_notice=notice) + \

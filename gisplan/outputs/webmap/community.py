@@ -21,6 +21,47 @@ from gisplan.inputs.spatial import keep_family
 from gisplan.inputs.validation import Layers
 from gisplan.outputs.webmap.build import WebMap, build_map
 
+#: How far around a community its package map shows the neighbouring communities, at
+#: least (metres); half the community's larger side when that is more.
+NEIGHBOUR_MARGIN_M = 150.0
+
+
+def neighbours(communities: gpd.GeoDataFrame, community_id: str, *,
+               margin_m: float = NEIGHBOUR_MARGIN_M) -> gpd.GeoDataFrame:
+    """The other communities around one, clipped to the window its package map shows.
+
+    The window is the community's bounding box grown by ``margin_m`` (or half its
+    larger side, if more). Returns ``community_id``, ``name`` and the clipped
+    outline of each neighbour in the plan CRS: context for the map, named as on
+    the city's map, never counted in the community's figures.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> boxes = [shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100),
+    ...          shapely.box(900, 0, 1000, 100)]
+    >>> coms = gpd.GeoDataFrame({"community_id": ["A", "B", "C"], "name": ["甲", "乙", "丙"]},
+    ...                         geometry=boxes, crs="EPSG:4547")
+    >>> near = neighbours(coms, "A")
+    >>> near["name"].tolist(), near.geometry.area.round().tolist()
+    (['乙'], [10000.0])
+    """
+    own = communities["community_id"].to_numpy() == community_id
+    x0, y0, x1, y1 = shapely.total_bounds(communities.geometry.array[own])
+    margin = max(margin_m, 0.5 * max(x1 - x0, y1 - y0))
+    window = shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+    # The layer's own index (built once, cached by geopandas), not one per package.
+    hits = np.sort(communities.sindex.query(window, predicate="intersects"))
+    hits = hits[~own[hits]]
+    geoms = keep_family(shapely.intersection(communities.geometry.array[hits], window),
+                        "polygonal")
+    keep = ~shapely.is_empty(geoms)
+    picked = communities.iloc[hits[keep]]
+    return gpd.GeoDataFrame(
+        {"community_id": picked["community_id"].astype(str).to_numpy(),
+         "name": picked["name"].fillna("").astype(str).to_numpy()},
+        geometry=geoms[keep], crs=communities.crs)
+
 
 def community_subset(layers: Layers, scope: Scope, zones: Zones, community_id: str, *,
                      pipes: gpd.GeoDataFrame | None = None) -> tuple[Layers, Scope, Zones]:
@@ -77,7 +118,8 @@ def community_subset(layers: Layers, scope: Scope, zones: Zones, community_id: s
 
 def build_community_map(layers: Layers, scope: Scope, zones: Zones, community_id: str, *,
                         pipes: gpd.GeoDataFrame | None = None, **options: object) -> WebMap:
-    """The page of :func:`gisplan.outputs.webmap.build_map` for one community.
+    """The page of :func:`gisplan.outputs.webmap.build_map` for one community, with the
+    neighbouring communities drawn around it as named context (see :func:`neighbours`).
 
     Examples
     --------
@@ -87,4 +129,5 @@ def build_community_map(layers: Layers, scope: Scope, zones: Zones, community_id
                                                         pipes=pipes)
     name = sub_layers.communities["name"].iloc[0] if len(sub_layers.communities) else ""
     plan = replace(layers.plan, name=f"{layers.plan.name} · {name}（一区一案）")
-    return build_map(replace(sub_layers, plan=plan), sub_scope, sub_zones, **options)
+    return build_map(replace(sub_layers, plan=plan), sub_scope, sub_zones,
+                     context=neighbours(layers.communities, community_id), **options)

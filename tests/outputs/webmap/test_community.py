@@ -69,3 +69,34 @@ def test_community_map_holds_only_that_community(mini: tuple) -> None:
     # the title bar shows B's own households (24), not the city's (78)
     assert re.search(r"户数\s*(<[^>]+>\s*)*24\b", page.html)
 
+
+
+@pytest.mark.parametrize(("community", "expected"), [
+    # window: the box grown by 150 m. A (0..100) sees all of B; C (300..400) sees B's
+    # x=150..200 strip; B (100..200) sees all of A and C's x=300..350 strip.
+    ("A", {"乙社区": 10_000.0}),
+    ("C", {"乙社区": 5_000.0}),
+    ("B", {"甲社区": 10_000.0, EVIL: 5_000.0}),
+])
+def test_neighbours_by_hand(mini, community, expected):
+    from gisplan.outputs.webmap.community import neighbours
+
+    layers, _scope, _zones = mini
+    near = neighbours(layers.communities, community)
+    assert community not in set(near["community_id"])
+    assert dict(zip(near["name"], near.geometry.area.round(6), strict=True)) == expected
+
+
+def test_package_map_names_its_neighbours_as_context_only(mini):
+    import json
+
+    layers, scope, zones = mini
+    page = build_community_map(layers, scope, zones, "B")
+    data = json.loads(re.search(r'id="gisplan-data">(.*?)</script>',
+                                page.html, re.S).group(1).replace("\\u003c", "<"))
+    assert data["context"]["n"] == 2
+    assert data["context"]["cols"]["name"] is not None
+    # context neither counts nor frames the map: B alone is a community of this page
+    assert page.stats["features"]["communities"] == 1
+    assert data["layers"]["communities"]["n"] == 1
+    assert EVIL not in page.html  # the neighbour C's name is escaped like any other text
