@@ -1,5 +1,6 @@
 """Screenshots of the Hunchun web map for the README: ``docs/hunchun_map.png``, its zones
-(``hunchun_zones.png``) and its print mode (``hunchun_map_print.png``).
+(``hunchun_zones.png``), its print mode (``hunchun_map_print.png``) and one 一区一案
+package's map with its neighbours named (``hunchun_package_map.png``).
 
 Builds the map of ``layers/hunchun2020`` exactly as ``gisplan map`` does,
 opens it over file:// in headless Chromium (Debian's ``chromium``, driven by
@@ -28,6 +29,7 @@ from gisplan.analysis.scope import compute_scope  # noqa: E402
 from gisplan.analysis.zones import detect_zones  # noqa: E402
 from gisplan.inputs.validation import load_layers  # noqa: E402
 from gisplan.outputs.webmap import build_map, write_map  # noqa: E402
+from gisplan.outputs.webmap.community import build_community_map  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -50,9 +52,14 @@ def main() -> int:
 
     layers = load_layers(args.plan)
     zones = detect_zones(layers)
-    webmap = build_map(layers, compute_scope(layers, zones=zones.membership), zones)
+    scope = compute_scope(layers, zones=zones.membership)
+    webmap = build_map(layers, scope, zones)
+    # The package map of 康平社区 (the fourth community), as `gisplan run` writes it.
+    package = build_community_map(layers, scope, zones,
+                                  layers.communities["community_id"].iloc[3])
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         write_map(webmap, tmp)
+        write_map(package, Path(tmp) / "package")
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         page.goto((Path(tmp) / "map.html").as_uri())
@@ -93,8 +100,14 @@ def main() -> int:
         page.emulate_media(media="print")
         page.wait_for_timeout(600)
         page.screenshot(path=str(print_png))
+        package_png = args.out.with_name("hunchun_package_map.png")
+        page = browser.new_page(viewport={"width": args.width, "height": args.height})
+        page.goto((Path(tmp) / "package" / "map.html").as_uri())
+        page.wait_for_function("window.gisplanReady === true", timeout=60_000)
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(package_png))
         browser.close()
-    print(f"wrote {args.out}, {zones_png} and {print_png}")
+    print(f"wrote {args.out}, {zones_png}, {print_png} and {package_png}")
     return 0
 
 
