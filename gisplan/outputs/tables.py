@@ -113,6 +113,66 @@ def _cells(frame: pd.DataFrame) -> list[list[object]]:
     return values.to_numpy().tolist()
 
 
+def _formats(book) -> tuple[dict, dict, object]:
+    """Number formats by kind (``int``, ``dec``, ``pct``), their bold twins, and bold."""
+    formats = {"int": book.add_format({"num_format": "#,##0"}),
+               "dec": book.add_format({"num_format": "#,##0.00"}),
+               "pct": book.add_format({"num_format": "0.00%"})}
+    bold_formats = {k: book.add_format({"num_format": f.num_format, "bold": True})
+                    for k, f in formats.items()}
+    return formats, bold_formats, book.add_format({"bold": True})
+
+
+def _kinds(frame: pd.DataFrame, percent: tuple[str, ...]) -> list[str | None]:
+    """Each column's number kind: ``int`` (whole numbers), ``dec``, ``pct`` or None (text)."""
+    kinds: list[str | None] = []
+    for c in frame.columns:
+        s = frame[c]
+        kind = None
+        if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            kind = "int" if np.all(np.isnan(v) | (v == np.round(v))) else "dec"
+            if str(c) in percent:
+                kind = "pct"
+        kinds.append(kind)
+    return kinds
+
+
+def _setup(ws, name: str, frame: pd.DataFrame, formats: list, frozen: tuple[int, int],
+           print_setup: bool) -> None:
+    """Column widths and formats, frozen panes and (``print_setup``) A4 landscape printing."""
+    for idx, c in enumerate(frame.columns):
+        # CJK characters are about twice as wide as Latin ones.
+        width = max([len(str(c))] + [len(str(v)) for v in frame[c].head(200)])
+        ws.set_column(idx, idx, min(max(width * 1.6, 8), 40), formats[idx])
+    ws.freeze_panes(*frozen)
+    if print_setup:
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.repeat_rows(0)
+        ws.fit_to_pages(1, 0)
+        ws.set_header(f"&C{name}")
+        ws.set_footer("&C&P / &N")
+
+
+def _write_body(ws, frame: pd.DataFrame, formats: list, bold_formats: list) -> None:
+    """The rows of ``frame`` under the header; a last row that is a total in bold.
+
+    The rows go out in bulk (:func:`gisplan.outputs.xlsx_rows.write_rows`), or one by one
+    where that cannot write them exactly."""
+    from gisplan.outputs.xlsx_rows import write_rows
+
+    total = labels()["col.total"]
+    bold_last = len(frame) > 1 and str(frame.iat[-1, 0]).startswith(total)
+    body = frame.iloc[:-1] if bold_last else frame
+    if not write_rows(ws, body, 1, formats):
+        for r, row in enumerate(_cells(body)):
+            ws.write_row(r + 1, 0, row)
+    if bold_last:
+        for j, v in enumerate(_cells(frame.iloc[-1:])[0]):
+            ws.write(len(frame), j, v, bold_formats[j])
+
+
 def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "A2",
                  notes: dict[str, str] | None = None, percent: tuple[str, ...] = (),
                  print_setup: bool = True) -> Path:
@@ -128,17 +188,11 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "
     """
     import xlsxwriter
 
-    total = labels()["col.total"]
     notes = dict(notes or {})
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                            "strings_to_urls": False,
                                            "strings_to_numbers": False})
-    bold = book.add_format({"bold": True})
-    formats = {"int": book.add_format({"num_format": "#,##0"}),
-               "dec": book.add_format({"num_format": "#,##0.00"}),
-               "pct": book.add_format({"num_format": "0.00%"})}
-    bold_formats = {k: book.add_format({"num_format": f.num_format, "bold": True})
-                    for k, f in formats.items()}
+    formats, bold_formats, bold = _formats(book)
     col = "".join(ch for ch in freeze if ch.isalpha())
     frozen = (int(freeze[len(col):]) - 1, sum((ord(c) - 64) * 26 ** i
                                               for i, c in enumerate(reversed(col))) - 1)
@@ -149,40 +203,13 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "
         if fits < len(frame):
             notes[name] = (f"仅列出前 {fits:,} 行 only the first {fits:,} of {len(frame):,} rows; "
                            + notes.get(name, "the full table is in the CSV file"))
-        kinds = []
-        for idx, c in enumerate(frame.columns):
-            s = frame[c]
-            kind = None
-            if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
-                v = s.to_numpy(dtype=float, na_value=np.nan)
-                kind = "int" if np.all(np.isnan(v) | (v == np.round(v))) else "dec"
-                if str(c) in percent:
-                    kind = "pct"
-            kinds.append(kind)
-            # CJK characters are about twice as wide as Latin ones.
-            width = max([len(str(c))] + [len(str(v)) for v in s.head(200)])
-            ws.set_column(idx, idx, min(max(width * 1.6, 8), 40),
-                          formats[kind] if kind else None)
-        ws.freeze_panes(*frozen)
-        if print_setup:
-            ws.set_landscape()
-            ws.set_paper(9)  # A4
-            ws.repeat_rows(0)
-            ws.fit_to_pages(1, 0)
-            ws.set_header(f"&C{name}")
-            ws.set_footer("&C&P / &N")
+        kinds = _kinds(frame, percent)
+        _setup(ws, name, frame, [formats[k] if k else None for k in kinds], frozen, print_setup)
         ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
-        rows = _cells(frame.iloc[:fits])
-        last = (len(rows) - 1 if len(rows) > 1 and str(rows[-1][0]).startswith(total)
-                else -1)
-        for r, row in enumerate(rows):
-            if r == last:
-                for j, v in enumerate(row):
-                    ws.write(r + 1, j, v, bold_formats[kinds[j]] if kinds[j] else bold)
-            else:
-                ws.write_row(r + 1, 0, row)
+        _write_body(ws, frame.iloc[:fits], [formats[k] if k else None for k in kinds],
+                    [bold_formats[k] if k else bold for k in kinds])
         if name in notes:
-            ws.write(len(rows) + 2, 0, notes[name])
+            ws.write(fits + 2, 0, notes[name])
     book.close()
     return path
 
