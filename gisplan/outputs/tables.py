@@ -43,7 +43,7 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
         s = frame[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
             cats = s.cat.categories.to_series().astype(object)
-            risky_cats = cats.str.startswith(FORMULA_START, na=False)
+            risky_cats = _risky(cats)
             if risky_cats.any():
                 out = frame.copy() if out is None else out
                 out[col] = s.cat.rename_categories(
@@ -51,10 +51,7 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        try:
-            risky = s.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
-        except AttributeError:  # an object column holding no text at all
-            continue
+        risky = _risky(s)
         if risky.any():
             out = frame.copy() if out is None else out
             fixed = s.astype(object).to_numpy(copy=True)
@@ -63,10 +60,26 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if out is None else out
 
 
+def _risky(values: pd.Series) -> np.ndarray:
+    """True where a value is text starting with a :data:`FORMULA_START` character.
+
+    Arrow-backed text is checked in one Arrow pass; other columns once per distinct
+    value (a column of ids and names has far fewer names than rows)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(values)
+    flags = [isinstance(u, str) and u.startswith(FORMULA_START) for u in uniques]
+    return np.array([*flags, False], dtype=bool)[codes]  # code -1 (missing): not risky
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` as UTF-8 CSV with a byte-order mark (Excel shows the Chinese),
     text cells neutralised against formula injection (:func:`neutralise_text`)."""
+    from gisplan.outputs.csv_rows import write_frame
+
     safe = neutralise_text(frame)
+    if write_frame(safe, path):  # the bytes to_csv writes, built in Arrow
+        return path
     # A bare carriage return inside a cell is not quoted by Python's csv writer, and a
     # spreadsheet would start a new row there (a row that could begin with "="): quote all.
     carriage = False
