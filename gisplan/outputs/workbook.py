@@ -228,15 +228,18 @@ def write_workbook(scope: Scope, path: Path, *,
 
 
 def write_scope_tables(scope: Scope, folder: Path, *,
-                       communities: pd.DataFrame | None = None) -> list[Path]:
+                       communities: pd.DataFrame | None = None,
+                       workbook: bool = True) -> list[Path]:
     """Write ``scope.csv``, ``funding.csv``, ``scenarios.csv``, ``allocation.csv``,
     ``reconciliation.csv`` (when the plan states figures) and ``scope.xlsx`` into
     ``folder``; return their paths. ``communities`` (with ``street`` and
-    ``renovation_type``) fills in the overview's street and type columns."""
+    ``renovation_type``) fills in the overview's street and type columns. With
+    ``workbook=False`` the caller writes ``scope.xlsx`` (:func:`write_workbook`)."""
     frames = {"scope": scope.table, "funding": scope.funding, "scenarios": scope.scenarios,
               "allocation": scope.allocation}
     if scope.reconciliation is not None:
         frames["reconciliation"] = scope.reconciliation
     written = [write_csv(frame, folder / f"{name}.csv") for name, frame in frames.items()]
-    written.append(write_workbook(scope, folder / "scope.xlsx", communities=communities))
+    if workbook:
+        written.append(write_workbook(scope, folder / "scope.xlsx", communities=communities))
     return written
