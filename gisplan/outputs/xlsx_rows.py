@@ -18,6 +18,8 @@ from numbers import Number
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from xlsxwriter.utility import _preserve_whitespace
 
 #: Rows joined into one string before it is written (bounds the memory used).
@@ -25,8 +27,15 @@ CHUNK = 50_000
 #: Text xlsxwriter writes unchanged: no control character, no ``&<>``, no underscore (which
 #: could start an ``_xHHHH_`` escape). Other text goes through xlsxwriter's own escaping.
 _PLAIN = re.compile(r"[^\x00-\x08\x0b-\x1f\ufffe\uffff&<>_]*")
+#: The same in Arrow's regular expressions (RE2), for a whole column of text at once.
+_PLAIN_RE2 = r"^[^\x00-\x08\x0b-\x1f\x{fffe}\x{ffff}&<>_]+$"
 #: The longest text a cell holds (UTF-16 units); longer text is left to xlsxwriter.
 STRMAX = 32_767
+
+
+def _s(text: str) -> pa.Scalar:
+    """``text`` as an Arrow scalar of the type every array here has."""
+    return pa.scalar(text, pa.large_string())
 
 
 def _ready(ws) -> bool:
@@ -84,10 +93,43 @@ def _column(ws, s: pd.Series) -> np.ndarray | None:
     if s.dtype == object and not {bool, np.bool_}.isdisjoint(map(type, values)):
         return None  # True and 1 would share a code below
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    rendered = [_value(ws, u) for u in uniques]
-    if any(r is None for r in rendered):
+    rendered = _rendered(ws, np.asarray(uniques, dtype=object))
+    if rendered is None:
         return None
-    return np.array([*rendered, ""], dtype=object)[codes]  # code -1 (missing): no cell
+    return np.append(rendered, "")[codes]  # code -1 (missing): no cell
+
+
+def _plain(uniques: np.ndarray) -> np.ndarray:
+    """True for each text that xlsxwriter writes unchanged (:data:`_PLAIN`, not empty,
+    not long enough to be cut), checked in one Arrow pass."""
+    is_text = np.fromiter((type(u) is str for u in uniques), dtype=bool, count=len(uniques))
+    plain = np.zeros(len(uniques), dtype=bool)
+    if is_text.any():
+        text = pa.array(uniques[is_text], type=pa.large_string())
+        length = pc.utf8_length(text)
+        ok = pc.and_(pc.match_substring_regex(text, _PLAIN_RE2),
+                     pc.less_equal(length, STRMAX // 2))
+        plain[is_text] = ok.to_numpy(zero_copy_only=False)
+    return plain
+
+
+def _rendered(ws, uniques: np.ndarray) -> np.ndarray | None:
+    """:func:`_value` of each distinct value; the plain texts (nearly all) at once."""
+    out = np.empty(len(uniques), dtype=object)
+    plain = _plain(uniques)
+    if plain.any():
+        words = uniques[plain]
+        space = [' xml:space="preserve"' if w[:1].isspace() or w[-1:].isspace() else ""
+                 for w in words]
+        out[plain] = pc.binary_join_element_wise(
+            _s(' t="inlineStr"><is><t'), pa.array(space, type=pa.large_string()), _s(">"),
+            pa.array(words, type=pa.large_string()), _s("</t></is></c>"), _s("")
+        ).to_numpy(zero_copy_only=False)
+    rest = [_value(ws, u) for u in uniques[~plain]]
+    if any(r is None for r in rest):
+        return None
+    out[~plain] = rest
+    return out
 
 
 def _letters(j: int) -> str:
@@ -112,14 +154,20 @@ def _styles(filled: list[np.ndarray], formats: list) -> list[str]:
 
 def _rows_xml(cells: list[np.ndarray], filled: list[np.ndarray], numbers: np.ndarray,
               styles: list[str]) -> str:
-    """``<row>`` elements of rows numbered ``numbers`` (1-based, as text); rows without a
-    cell are left out, as xlsxwriter leaves them."""
-    acc = '<row r="' + numbers + '">'
-    for j, col in enumerate(cells):
-        piece = f'<c r="{_letters(j)}' + numbers + (f'"{styles[j]}' + col)
-        piece[~filled[j]] = ""
-        acc = acc + piece
-    return "".join((acc + "</row>")[np.logical_or.reduce(filled)].tolist())
+    """``<row>`` elements of rows numbered ``numbers`` (1-based), joined in Arrow; rows
+    without a cell are left out, as xlsxwriter leaves them."""
+    rows = pa.array(numbers.astype(str), type=pa.large_string())
+    pieces = [pc.binary_join_element_wise(  # null (no cell) where the value is none
+        _s(f'<c r="{_letters(j)}'), rows, _s(f'"{styles[j]}'),
+        pa.array(col, type=pa.large_string(), mask=~filled[j]), _s(""))
+        for j, col in enumerate(cells)]
+    xml = pc.binary_join_element_wise(_s('<row r="'), rows, _s('">'), *pieces, _s("</row>"),
+                                      _s(""), null_handling="replace")
+    xml = xml.filter(pa.array(np.logical_or.reduce(filled)))
+    if isinstance(xml, pa.ChunkedArray):
+        xml = xml.combine_chunks()
+    offsets = np.frombuffer(xml.buffers()[1], dtype=np.int64)[xml.offset:xml.offset + len(xml) + 1]
+    return xml.buffers()[2][offsets[0]:offsets[-1]].to_pybytes().decode("utf-8")
 
 
 def write_rows(ws, frame: pd.DataFrame, first_row: int, formats: list) -> bool:
@@ -157,7 +205,7 @@ def write_rows(ws, frame: pd.DataFrame, first_row: int, formats: list) -> bool:
         return True
     ws._write_single_row(first_row)  # the rows before go out first
     styles = _styles(filled, list(formats))
-    numbers = np.arange(first_row + 1, first_row + len(frame) + 1).astype(str).astype(object)
+    numbers = np.arange(first_row + 1, first_row + len(frame) + 1)
     for start in range(0, len(frame), CHUNK):
         part = slice(start, start + CHUNK)
         ws.fh.write(_rows_xml([c[part] for c in cells], [f[part] for f in filled],
