@@ -7,7 +7,7 @@ text with Arrow: floats through Arrow's shortest round-trip formatting where
 that gives Python's ``repr`` (checked per value; the others through NumPy as
 pandas does), text quoted where the ``csv`` module would quote it, the rows
 joined in C++. Where a column is of another kind, or a text holds a carriage
-return, it writes nothing and returns False; the caller then uses pandas.
+return, it returns False and the caller writes the file with pandas.
 """
 
 from __future__ import annotations
@@ -131,6 +131,13 @@ def _lines(part: pd.DataFrame) -> pa.Buffer | None:
 def write_frame(frame: pd.DataFrame, path: Path) -> bool:
     """Write ``frame`` as ``frame.to_csv(path, index=False, encoding="utf-8-sig")`` would,
     byte for byte.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns of numbers (64-bit floats, integers) and text (str, object holding
+        text, categories of text); text already made formula-safe if it needs to be.
+    path : Path
 
     Returns
     -------

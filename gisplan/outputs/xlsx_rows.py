@@ -5,9 +5,13 @@ object, then its XML one attribute at a time); a city's workbook has
 millions. :func:`write_rows` writes a frame's rows into a constant-memory
 worksheet as ``ws.write_row(r, 0, row)`` for each row would, byte for byte,
 but renders each distinct text once and joins the cells of a column with
-array operations. It only does what it can do exactly: where a value,
-the worksheet or the installed xlsxwriter is not what it expects, it writes
-nothing and returns False, and the caller writes the rows one by one.
+Arrow operations. It writes into xlsxwriter's own constant-memory row file
+and keeps its bookkeeping (dimensions, the last row written), which are
+xlsxwriter's internals: it checks they are there, and tests compare its
+output with xlsxwriter's, byte for byte. It only does what it can do
+exactly: where a value, the worksheet or the installed xlsxwriter is not
+what it expects, it writes nothing and returns False, and the caller writes
+the rows one by one.
 """
 
 from __future__ import annotations
