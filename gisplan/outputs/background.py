@@ -64,8 +64,12 @@ def _child(fn: Callable[..., Any], args: tuple, kwargs: dict, read: int, write: 
 
 def _outcome(pid: int, read: int, what: str) -> Any:
     """Wait for the child; its result, or its exception raised here."""
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
+    try:
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+    except BaseException:  # interrupted while waiting: the child goes too
+        _kill(pid)
+        raise
     _, status = os.waitpid(pid, 0)
     if not data:
         raise RuntimeError(f"the process writing {what} stopped without a word "
@@ -83,14 +87,13 @@ def _status(status: int) -> str:
     return f"exit code {os.waitstatus_to_exitcode(status)}"
 
 
-def _stop(pid: int, read: int) -> None:
-    """Stop the child and reap it (the block failed: its file is not wanted)."""
+def _kill(pid: int) -> None:
+    """Stop the child and reap it (its file is not wanted)."""
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     os.waitpid(pid, 0)
-    os.close(read)
 
 
 def can_fork() -> bool:
@@ -146,6 +149,7 @@ def in_child(fn: Callable[..., Any], *args: Any, what: str = "a file",
     try:
         yield outcome
     except BaseException:
-        _stop(pid, read)
+        os.close(read)
+        _kill(pid)
         raise
     outcome.value = _outcome(pid, read, what)

@@ -94,3 +94,20 @@ def test_threads_in_the_parent_do_not_stop_the_child():
         stop.set()
         busy.join()
     assert child.value == 45
+
+
+def test_an_interrupt_while_waiting_stops_the_child(monkeypatch):
+    import gisplan.outputs.background as bg
+
+    def interrupted(fd, mode):
+        os.close(fd)
+        raise KeyboardInterrupt
+
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), monkeypatch.context() as m:
+        m.setattr(bg.os, "fdopen", interrupted)
+        with in_child(time.sleep, 60):
+            pass
+    assert time.perf_counter() - started < 10
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
