@@ -154,8 +154,9 @@ def report_written(out: Path, written: list[Path]) -> None:
 
 
 def cmd_scope(args: argparse.Namespace) -> int:
+    from gisplan.outputs import workbook
+    from gisplan.outputs.background import in_child
     from gisplan.outputs.pages.summary import write_report
-    from gisplan.outputs.workbook import write_scope_tables
 
     check_max_gap_flag(args.max_gap_m)
     if args.engine == "dask":
@@ -170,8 +171,13 @@ def cmd_scope(args: argparse.Namespace) -> int:
         _, scope = scope_and_zones(args, layers=layers)
         communities = layers.communities
     with staged(args.out, input_paths(args)) as stage:
-        written = write_scope_tables(scope, stage, communities=communities)
-        written.append(write_report(scope, stage, communities=communities))
+        # scope.xlsx takes as long as the other files: a second process writes it meanwhile
+        with in_child(workbook.write_workbook, scope, stage / "scope.xlsx",
+                      communities=communities, what="scope.xlsx") as book:
+            written = workbook.write_scope_tables(scope, stage, communities=communities,
+                                                  workbook=False)
+            report = write_report(scope, stage, communities=communities)
+        written += [book.value, report]
     report_written(args.out, written)
     return 0
 

@@ -171,9 +171,12 @@ class Locator:
         positions = np.asarray(positions, dtype=np.intp)
         if self._csv or self._ids is None:
             return [self.at_position(p) for p in positions]
-        ids = self._ids.iloc[positions].to_numpy(dtype=object)
-        return [str(v) if not pd.isna(v) and str(v).strip() else f"row {p + 1}"
-                for p, v in zip(positions, ids, strict=True)]
+        ids = self._ids.iloc[positions].reset_index(drop=True)
+        text = ids.astype(str)  # str(v) of each id, missing kept missing
+        given = (ids.notna() & (text.str.strip() != "")).to_numpy(dtype=bool)
+        out = text.to_numpy(dtype=object)
+        out[~given] = [f"row {p + 1}" for p in positions[~given]]
+        return out.tolist()
 
 
 def locate(frame: pd.DataFrame, id_column: str | None) -> Locator:

@@ -43,7 +43,7 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
         s = frame[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
             cats = s.cat.categories.to_series().astype(object)
-            risky_cats = cats.str.startswith(FORMULA_START, na=False)
+            risky_cats = _risky(cats)
             if risky_cats.any():
                 out = frame.copy() if out is None else out
                 out[col] = s.cat.rename_categories(
@@ -51,10 +51,7 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        try:
-            risky = s.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
-        except AttributeError:  # an object column holding no text at all
-            continue
+        risky = _risky(s)
         if risky.any():
             out = frame.copy() if out is None else out
             fixed = s.astype(object).to_numpy(copy=True)
@@ -63,10 +60,26 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if out is None else out
 
 
+def _risky(values: pd.Series) -> np.ndarray:
+    """True where a value is text starting with a :data:`FORMULA_START` character.
+
+    Arrow-backed text is checked in one Arrow pass; other columns once per distinct
+    value (a column of ids and names has far fewer names than rows)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(values)
+    flags = [isinstance(u, str) and u.startswith(FORMULA_START) for u in uniques]
+    return np.array([*flags, False], dtype=bool)[codes]  # code -1 (missing): not risky
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` as UTF-8 CSV with a byte-order mark (Excel shows the Chinese),
     text cells neutralised against formula injection (:func:`neutralise_text`)."""
+    from gisplan.outputs.csv_rows import write_frame
+
     safe = neutralise_text(frame)
+    if write_frame(safe, path):  # the bytes to_csv writes, built in Arrow
+        return path
     # A bare carriage return inside a cell is not quoted by Python's csv writer, and a
     # spreadsheet would start a new row there (a row that could begin with "="): quote all.
     carriage = False
@@ -113,6 +126,66 @@ def _cells(frame: pd.DataFrame) -> list[list[object]]:
     return values.to_numpy().tolist()
 
 
+def _formats(book) -> tuple[dict, dict, object]:
+    """Number formats by kind (``int``, ``dec``, ``pct``), their bold twins, and bold."""
+    formats = {"int": book.add_format({"num_format": "#,##0"}),
+               "dec": book.add_format({"num_format": "#,##0.00"}),
+               "pct": book.add_format({"num_format": "0.00%"})}
+    bold_formats = {k: book.add_format({"num_format": f.num_format, "bold": True})
+                    for k, f in formats.items()}
+    return formats, bold_formats, book.add_format({"bold": True})
+
+
+def _kinds(frame: pd.DataFrame, percent: tuple[str, ...]) -> list[str | None]:
+    """Each column's number kind: ``int`` (whole numbers), ``dec``, ``pct`` or None (text)."""
+    kinds: list[str | None] = []
+    for c in frame.columns:
+        s = frame[c]
+        kind = None
+        if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            kind = "int" if np.all(np.isnan(v) | (v == np.round(v))) else "dec"
+            if str(c) in percent:
+                kind = "pct"
+        kinds.append(kind)
+    return kinds
+
+
+def _setup(ws, name: str, frame: pd.DataFrame, formats: list, frozen: tuple[int, int],
+           print_setup: bool) -> None:
+    """Column widths and formats, frozen panes and (``print_setup``) A4 landscape printing."""
+    for idx, c in enumerate(frame.columns):
+        # CJK characters are about twice as wide as Latin ones.
+        width = max([len(str(c))] + [len(str(v)) for v in frame[c].head(200)])
+        ws.set_column(idx, idx, min(max(width * 1.6, 8), 40), formats[idx])
+    ws.freeze_panes(*frozen)
+    if print_setup:
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.repeat_rows(0)
+        ws.fit_to_pages(1, 0)
+        ws.set_header(f"&C{name}")
+        ws.set_footer("&C&P / &N")
+
+
+def _write_body(ws, frame: pd.DataFrame, formats: list, bold_formats: list) -> None:
+    """The rows of ``frame`` under the header; a last row that is a total in bold.
+
+    The rows go out in bulk (:func:`gisplan.outputs.xlsx_rows.write_rows`), or one by one
+    where that cannot write them exactly."""
+    from gisplan.outputs.xlsx_rows import write_rows
+
+    total = labels()["col.total"]
+    bold_last = len(frame) > 1 and str(frame.iat[-1, 0]).startswith(total)
+    body = frame.iloc[:-1] if bold_last else frame
+    if not write_rows(ws, body, 1, formats):
+        for r, row in enumerate(_cells(body)):
+            ws.write_row(r + 1, 0, row)
+    if bold_last:
+        for j, v in enumerate(_cells(frame.iloc[-1:])[0]):
+            ws.write(len(frame), j, v, bold_formats[j])
+
+
 def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "A2",
                  notes: dict[str, str] | None = None, percent: tuple[str, ...] = (),
                  print_setup: bool = True) -> Path:
@@ -128,17 +201,11 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "
     """
     import xlsxwriter
 
-    total = labels()["col.total"]
     notes = dict(notes or {})
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                            "strings_to_urls": False,
                                            "strings_to_numbers": False})
-    bold = book.add_format({"bold": True})
-    formats = {"int": book.add_format({"num_format": "#,##0"}),
-               "dec": book.add_format({"num_format": "#,##0.00"}),
-               "pct": book.add_format({"num_format": "0.00%"})}
-    bold_formats = {k: book.add_format({"num_format": f.num_format, "bold": True})
-                    for k, f in formats.items()}
+    formats, bold_formats, bold = _formats(book)
     col = "".join(ch for ch in freeze if ch.isalpha())
     frozen = (int(freeze[len(col):]) - 1, sum((ord(c) - 64) * 26 ** i
                                               for i, c in enumerate(reversed(col))) - 1)
@@ -149,40 +216,13 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "
         if fits < len(frame):
             notes[name] = (f"仅列出前 {fits:,} 行 only the first {fits:,} of {len(frame):,} rows; "
                            + notes.get(name, "the full table is in the CSV file"))
-        kinds = []
-        for idx, c in enumerate(frame.columns):
-            s = frame[c]
-            kind = None
-            if pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s):
-                v = s.to_numpy(dtype=float, na_value=np.nan)
-                kind = "int" if np.all(np.isnan(v) | (v == np.round(v))) else "dec"
-                if str(c) in percent:
-                    kind = "pct"
-            kinds.append(kind)
-            # CJK characters are about twice as wide as Latin ones.
-            width = max([len(str(c))] + [len(str(v)) for v in s.head(200)])
-            ws.set_column(idx, idx, min(max(width * 1.6, 8), 40),
-                          formats[kind] if kind else None)
-        ws.freeze_panes(*frozen)
-        if print_setup:
-            ws.set_landscape()
-            ws.set_paper(9)  # A4
-            ws.repeat_rows(0)
-            ws.fit_to_pages(1, 0)
-            ws.set_header(f"&C{name}")
-            ws.set_footer("&C&P / &N")
+        kinds = _kinds(frame, percent)
+        _setup(ws, name, frame, [formats[k] if k else None for k in kinds], frozen, print_setup)
         ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
-        rows = _cells(frame.iloc[:fits])
-        last = (len(rows) - 1 if len(rows) > 1 and str(rows[-1][0]).startswith(total)
-                else -1)
-        for r, row in enumerate(rows):
-            if r == last:
-                for j, v in enumerate(row):
-                    ws.write(r + 1, j, v, bold_formats[kinds[j]] if kinds[j] else bold)
-            else:
-                ws.write_row(r + 1, 0, row)
+        _write_body(ws, frame.iloc[:fits], [formats[k] if k else None for k in kinds],
+                    [bold_formats[k] if k else bold for k in kinds])
         if name in notes:
-            ws.write(len(rows) + 2, 0, notes[name])
+            ws.write(fits + 2, 0, notes[name])
     book.close()
     return path
 

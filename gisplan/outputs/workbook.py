@@ -171,13 +171,26 @@ def street_bills(scope: Scope) -> pd.DataFrame:
     return _bills(rows, "街道")
 
 
+def _names_by_zone(com: pd.DataFrame) -> dict[str, str]:
+    """Each zone's community names joined with 、 in the order of the rows (a dict, as
+    ``groupby("zone_id")["area_name"].agg("、".join)`` in one sort, not a call a zone)."""
+    given = com["zone_id"].notna().to_numpy()
+    codes, zones = pd.factorize(com["zone_id"].to_numpy(dtype=object)[given])
+    if not len(codes):
+        return {}
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.diff(codes[order], prepend=-1))
+    groups = np.split(com["area_name"].to_numpy(dtype=object)[given][order], starts[1:])
+    return {zones[c]: "、".join(g) for c, g in zip(codes[order][starts], groups, strict=True)}
+
+
 def zones_sheet(scope: Scope) -> pd.DataFrame:
     """One row per contiguous zone: its communities, headline figures and cost."""
     t = scope.table
     items = [h[0] for h in HEADLINE]
     wide = level_figures(t, "zone", items)
     com = t[(t["level"] == "community") & (t["item"] == "communities")]
-    names = com.groupby("zone_id")["area_name"].agg("、".join) if "zone_id" in com else {}
+    names = _names_by_zone(com) if "zone_id" in com else {}
     out = pd.DataFrame({"连片片区": wide.index, "社区": [names.get(z, "") for z in wide.index]})
     for item, header in _headline_columns().items():
         out[header] = wide[item].to_numpy()
@@ -228,15 +241,18 @@ def write_workbook(scope: Scope, path: Path, *,
 
 
 def write_scope_tables(scope: Scope, folder: Path, *,
-                       communities: pd.DataFrame | None = None) -> list[Path]:
+                       communities: pd.DataFrame | None = None,
+                       workbook: bool = True) -> list[Path]:
     """Write ``scope.csv``, ``funding.csv``, ``scenarios.csv``, ``allocation.csv``,
     ``reconciliation.csv`` (when the plan states figures) and ``scope.xlsx`` into
     ``folder``; return their paths. ``communities`` (with ``street`` and
-    ``renovation_type``) fills in the overview's street and type columns."""
+    ``renovation_type``) fills in the overview's street and type columns. With
+    ``workbook=False`` the caller writes ``scope.xlsx`` (:func:`write_workbook`)."""
     frames = {"scope": scope.table, "funding": scope.funding, "scenarios": scope.scenarios,
               "allocation": scope.allocation}
     if scope.reconciliation is not None:
         frames["reconciliation"] = scope.reconciliation
     written = [write_csv(frame, folder / f"{name}.csv") for name, frame in frames.items()]
-    written.append(write_workbook(scope, folder / "scope.xlsx", communities=communities))
+    if workbook:
+        written.append(write_workbook(scope, folder / "scope.xlsx", communities=communities))
     return written

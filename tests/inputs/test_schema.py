@@ -15,6 +15,7 @@ from gisplan.inputs.problems import Report
 from gisplan.inputs.schema import (
     SCHEMAS,
     Column,
+    Locator,
     as_text,
     check_columns,
     duplicate_ids,
@@ -172,3 +173,12 @@ def test_unknown_choice_names_the_allowed_ones(layer):
     [(kind, fid, _, message)] = problems
     assert (kind, fid) == ("bad_value", frames[layer].iloc[0, 0])
     assert "is not one of" in message
+
+
+@pytest.mark.parametrize("ids", [
+    pd.Series(["b1", None, " ", "x"], dtype=object), pd.Series([1.0, np.nan, 3.5, 2.0]),
+    pd.Series(["a", None, "", " b "], dtype="str"), pd.array([1, None, 3, 4], dtype="Int64"),
+    pd.Series([3, "a", None, True], dtype=object)])
+def test_labels_of_many_rows_are_those_of_each_row(ids):
+    where = Locator(pd.DataFrame({"i": pd.array(ids)}, index=[10, 11, 12, 13]), "i")
+    assert where.labels(np.array([3, 2, 1, 0])) == [where.at_position(p) for p in (3, 2, 1, 0)]

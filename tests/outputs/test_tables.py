@@ -56,3 +56,11 @@ def test_a_sheet_longer_than_excel_says_where_the_rest_is(tmp_path, monkeypatch)
     values = [r[0] for r in ws.iter_rows(values_only=True) if r[0] is not None]
     assert values[1:8] == list(range(7))
     assert "only the first 7 of 20 rows" in values[-1]
+
+
+def test_neutralise_text_leaves_numbers_among_text_and_number_categories():
+    frame = pd.DataFrame({"o": pd.Series([1, "=x", None, -2.0], dtype=object),
+                          "c": pd.Categorical([1.5, -2.5, 1.5, 1.5])})
+    out = neutralise_text(frame)
+    assert out["o"].tolist() == [1, "'=x", None, -2.0]
+    assert out["c"].tolist() == [1.5, -2.5, 1.5, 1.5]

@@ -82,3 +82,14 @@ def test_formats_and_print_setup(book):
     assert [c.value for c in f[1]] == ["层级", "区域编号", "区域名称", "资金来源", "费用（元）",
                                       "占比"]
     assert f.cell(row=2, column=6).number_format == "0.00%"
+
+
+def test_zone_names_are_joined_in_row_order_as_groupby_joins_them():
+    import pandas as pd
+
+    from gisplan.outputs.workbook import _names_by_zone
+
+    com = pd.DataFrame({"zone_id": ["Z2", "Z1", None, "Z2", "Z1", "Z3"],
+                        "area_name": ["乙", "甲", "无", "丙", "丁", "戊"]})
+    assert _names_by_zone(com) == com.groupby("zone_id")["area_name"].agg("、".join).to_dict()
+    assert _names_by_zone(com.iloc[[2]]) == {}
