@@ -24,12 +24,15 @@ if TYPE_CHECKING:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
+def neutralise_text(frame: pd.DataFrame, *, xlsx: bool = False) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells cannot be read as formulas.
 
     A text cell starting with ``= + - @``, a tab or a carriage return gets a
     leading apostrophe, as OWASP recommends for CSV injection; numbers and
-    other text are unchanged.
+    other text are unchanged. With ``xlsx``, so does text of the form
+    ``<r>…</r>``, which xlsxwriter's constant-memory mode would put into the
+    sheet's XML unescaped as rich text (a name could then rewrite or blank
+    its cell).
 
     Examples
     --------
@@ -43,7 +46,7 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
         s = frame[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
             cats = s.cat.categories.to_series().astype(object)
-            risky_cats = _risky(cats)
+            risky_cats = _risky(cats, xlsx=xlsx)
             if risky_cats.any():
                 out = frame.copy() if out is None else out
                 out[col] = s.cat.rename_categories(
@@ -51,7 +54,7 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        risky = _risky(s)
+        risky = _risky(s, xlsx=xlsx)
         if risky.any():
             out = frame.copy() if out is None else out
             fixed = s.astype(object).to_numpy(copy=True)
@@ -60,15 +63,20 @@ def neutralise_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if out is None else out
 
 
-def _risky(values: pd.Series) -> np.ndarray:
-    """True where a value is text starting with a :data:`FORMULA_START` character.
+def _risky(values: pd.Series, *, xlsx: bool = False) -> np.ndarray:
+    """True where a value is text starting with a :data:`FORMULA_START` character (or,
+    with ``xlsx``, shaped as xlsxwriter's inline rich text ``<r>…</r>``).
 
     Arrow-backed text is checked in one Arrow pass; other columns once per distinct
     value (a column of ids and names has far fewer names than rows)."""
     if isinstance(values.dtype, pd.StringDtype):
-        return values.str.startswith(FORMULA_START, na=False).to_numpy(dtype=bool)
+        out = values.str.startswith(FORMULA_START, na=False)
+        if xlsx:
+            out |= values.str.startswith("<r>", na=False) & values.str.endswith("</r>", na=False)
+        return out.to_numpy(dtype=bool)
     codes, uniques = pd.factorize(values)
-    flags = [isinstance(u, str) and u.startswith(FORMULA_START) for u in uniques]
+    flags = [isinstance(u, str) and (u.startswith(FORMULA_START) or (
+        xlsx and u.startswith("<r>") and u.endswith("</r>"))) for u in uniques]
     return np.array([*flags, False], dtype=bool)[codes]  # code -1 (missing): not risky
 
 
@@ -211,7 +219,7 @@ def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], *, freeze: str = "
                                               for i, c in enumerate(reversed(col))) - 1)
     for name, frame in sheets.items():
         ws = book.add_worksheet(name[:31])
-        frame = neutralise_text(frame)
+        frame = neutralise_text(frame, xlsx=True)
         fits = min(len(frame), EXCEL_ROWS - 3)
         if fits < len(frame):
             notes[name] = (f"仅列出前 {fits:,} 行 only the first {fits:,} of {len(frame):,} rows; "

@@ -41,6 +41,20 @@ def test_xlsx_cells_are_text_never_formulas(tmp_path):
     assert ws.cell(row=2, column=2).number_format == "#,##0"
 
 
+def test_xlsx_text_shaped_as_rich_text_stays_text(tmp_path):
+    # xlsxwriter's constant-memory mode writes "<r>…</r>" into the XML unescaped: the
+    # first name would read back blank, the second as "x"; both stay whole, as text.
+    names = ["<r>broken</r>", "<r><t>x</t></r>", "<r>open", "a<r>b</r>"]
+    for kind in (object, "string"):
+        path = write_sheets(tmp_path / "r.xlsx", {"s": pd.DataFrame(
+            {"name": pd.Series(names, dtype=kind), "n": [1, 2, 3, 4]})})
+        ws = openpyxl.load_workbook(path)["s"]
+        assert [ws.cell(row=r, column=1).value for r in range(2, 6)] == [
+            "'<r>broken</r>", "'<r><t>x</t></r>", "<r>open", "a<r>b</r>"]
+    # CSV has no such shape: only formulas are neutralised there
+    assert neutralise_text(pd.DataFrame({"t": names}))["t"].tolist() == names
+
+
 def test_whole_numbers_and_decimals_get_their_formats(tmp_path):
     frame = pd.DataFrame({"户数": [5054.0, 12.0], "面积": [1.5, 2.25]})
     ws = openpyxl.load_workbook(write_sheets(tmp_path / "b.xlsx", {"s": frame}))["s"]
