@@ -232,6 +232,28 @@ def community_sheets(enriched: Mapping[str, gpd.GeoDataFrame], community_id: str
     return sheets
 
 
+def sheet_texts(enriched: Mapping[str, gpd.GeoDataFrame], options: SheetOptions) -> list[str]:
+    """Every text a sheet of the plan may set, as a few strings, for the font subset
+    (:func:`gisplan.outputs.sheets.font.plan_family`): the layers' text columns, the
+    catalogues (``gisplan/plan/data``), the literals of the modules that draw the sheets,
+    and the title block's fields. A character missed here is still drawn (by the whole
+    font), only more slowly."""
+    from importlib.resources import files
+
+    texts = [options.plan_name, options.crs, options.date, options.settings.note,
+             __version__]
+    for frame in enriched.values():
+        if frame is None:
+            continue
+        for col in frame.columns:
+            if col != frame.geometry.name and frame[col].dtype in (object, "string"):
+                texts.append("".join(frame[col].dropna().astype(str).unique()))
+    data = files("gisplan.plan") / "data"
+    texts += [p.read_text(encoding="utf-8") for p in data.iterdir() if p.name.endswith(".csv")]
+    texts += [p.read_text(encoding="utf-8") for p in Path(draw.__file__).parent.glob("*.py")]
+    return texts
+
+
 def _numbers(ids: pd.Series) -> dict[str, tuple[str, str]]:
     """Each community's sheet number (its place in the layer) and file stem (its id as a
     file name, told apart where ids differ only in case, as the package folders)."""
@@ -274,7 +296,7 @@ def write_sheets(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
     folder.mkdir(parents=True, exist_ok=True)
     numbers = _numbers(ids)
     sheets: list[Sheet] = []
-    with matplotlib.rc_context(rc_params()):
+    with matplotlib.rc_context(rc_params(sheet_texts(enriched, options))):
         if overview:
             sheets.append(overview_sheet(enriched, folder, options))
         for cid in wanted:
@@ -318,6 +340,7 @@ def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: Shee
     import shutil
 
     numbers = _numbers(enriched["communities"]["community_id"].astype(str))
+    texts = sheet_texts(enriched, options)
 
     def write(community_id: str, target: Path) -> list[Path]:
         number, stem = numbers[str(community_id)]
@@ -326,7 +349,7 @@ def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: Shee
                            and p.stem in (f"{stem}_scope", f"{stem}_pipes"))
             if found:
                 return [Path(shutil.copy2(p, target / p.name)) for p in found]
-        with matplotlib.rc_context(rc_params()):
+        with matplotlib.rc_context(rc_params(texts)):
             sheets = community_sheets(enriched, community_id, target, options,
                                       number=number, stem=stem)
         return [p for s in sheets for p in s.files]
