@@ -33,6 +33,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from gisplan.outputs.exports.labels import declutter
+from gisplan.outputs.sheets.artists import add_geometries
 from gisplan.outputs.sheets.layout import PT_MM, bilingual, sheet_labels, text_width_mm
 from gisplan.outputs.webmap.styles import network_styles, styles
 from gisplan.plan.catalogue import labels, read_data
@@ -43,6 +44,9 @@ Entry = tuple[object, str]
 #: text into outlines, which a PDF reader can neither search nor copy.
 LABEL_BOX = {"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
 BOUNDARY_RED = "#d7191c"
+#: Drawing order of the pipes (kept under works) and of the labels, over everything else
+#: of the map but the scale bar: a pipe sheet redraws only what lies at or above PIPE_Z.
+PIPE_Z, WORKS_Z, LABEL_Z = 6, 7, 10
 
 
 def _style(group: str, key: str) -> str:
@@ -55,10 +59,18 @@ def _styled(group: str, key: str) -> str:
     return f"{row['label_zh']} {row['label_en']}".strip()
 
 
-def _plot(ax: Axes, gdf: gpd.GeoDataFrame | gpd.GeoSeries, **kwargs: object) -> None:
-    """One geopandas plot call that keeps the sheet's scale (no autoscale, no aspect)."""
-    if len(gdf):
-        gdf.plot(ax=ax, aspect=None, autolim=False, **kwargs)
+def _plot(ax: Axes, gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, color: object = None,
+          edgecolor: object = None, facecolor: object = None, **kwargs: object) -> None:
+    """One collection of the features (:func:`~gisplan.outputs.sheets.artists.add_geometries`),
+    keeping the sheet's scale; ``color`` is the fill of areas and their outline unless
+    ``edgecolor`` is given, the colour of lines and points (as in geopandas' ``plot``)."""
+    if not len(gdf):
+        return
+    geoms = np.asarray(gdf.geometry.array if isinstance(gdf, gpd.GeoDataFrame) else gdf.array)
+    face = facecolor if facecolor is not None else color
+    edge = edgecolor if edgecolor is not None else color
+    add_geometries(ax, geoms, facecolor="none" if face is None else face,
+                   edgecolor="none" if edge is None else edge, **kwargs)
 
 
 def draw_barriers(ax: Axes, barriers: gpd.GeoDataFrame) -> list[Entry]:
@@ -140,6 +152,15 @@ def draw_context(ax: Axes, neighbours: gpd.GeoDataFrame, buildings: gpd.GeoDataF
         _plot(ax, pipes, color="#bdbdbd", linewidth=0.6, zorder=2)
         entries.append((Line2D([], [], color="#bdbdbd", lw=0.6), bilingual("legend.context_pipe")))
     return entries
+
+
+def draw_other_pipes(ax: Axes, pipes: gpd.GeoDataFrame) -> list[Entry]:
+    """Pipes not the subject of a network's sheet (outside the community, or of other
+    networks), thin and grey under it; the legend entry says so."""
+    if pipes is None or pipes.empty:
+        return []
+    _plot(ax, pipes, color="#bdbdbd", linewidth=0.6, zorder=2)
+    return [(Line2D([], [], color="#bdbdbd", lw=0.6), bilingual("legend.other_pipe"))]
 
 
 def draw_buildings(ax: Axes, buildings: gpd.GeoDataFrame, *, faint: bool = False) -> list[Entry]:
@@ -230,9 +251,9 @@ def draw_pipes(ax: Axes, pipes: gpd.GeoDataFrame) -> list[Entry]:
     colour = pipes["network"].map(lambda n: nets.get(n, {"color": "#737373"})["color"])
     width = pipe_width_pt(pipes["diameter_mm"])
     _plot(ax, pipes[keep], color=colour[keep].tolist(), linewidth=0.8,
-          linestyle=(0, (4, 2)), alpha=0.6, zorder=6)
+          linestyle=(0, (4, 2)), alpha=0.6, zorder=PIPE_Z)
     _plot(ax, pipes[~keep], color=colour[~keep].tolist(), linewidth=width[~keep].tolist(),
-          zorder=7, capstyle="round")
+          zorder=WORKS_Z, capstyle="round")
     length = shapely.length(np.asarray(pipes.geometry.array))
     works = pd.DataFrame({"network": pipes["network"].to_numpy(), "length": length,
                           "keep": keep})
@@ -365,13 +386,13 @@ def pipe_labels(pipes: gpd.GeoDataFrame, *, font_pt: float) -> Labels:
                        priority=100.0 + np.minimum(length, 99.0))
 
 
-def place_labels(ax: Axes, labels_: Labels, *, denominator: int,
-                 taken: np.ndarray | None = None) -> int:
-    """Draw the labels that fit: inside the map frame, overlapping neither each other nor
-    the ``taken`` boxes (metres: the scale bar, the north arrow); return how many."""
+def choose_labels(ax: Axes, labels_: Labels, *, denominator: int,
+                  taken: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The labels that fit: inside the map frame, overlapping neither each other nor the
+    ``taken`` boxes (metres), most important first; their indices and boxes (metres)."""
     n = len(labels_.x)
     if n == 0:
-        return 0
+        return np.zeros(0, dtype=int), np.zeros((0, 4))
     per_mm = denominator / 1000.0
     w = np.array([text_width_mm(t, s) for t, s in zip(labels_.text, labels_.size,
                                                       strict=True)]) * per_mm
@@ -390,9 +411,19 @@ def place_labels(ax: Axes, labels_: Labels, *, denominator: int,
     priority = np.concatenate([np.full(len(fixed), np.inf), labels_.priority[inside]])
     keep = declutter(all_boxes, priority=priority)[len(fixed):]
     chosen = np.flatnonzero(inside)[keep]
-    for i in chosen:
-        ax.text(labels_.x[i], labels_.y[i], labels_.text[i], fontsize=labels_.size[i],
-                rotation=labels_.rotation[i], rotation_mode="anchor", ha="center",
-                va="center", color=labels_.colour[i], bbox=LABEL_BOX, zorder=10,
-                clip_on=True)
-    return len(chosen)
+    return chosen, boxes[chosen]
+
+
+def draw_labels(ax: Axes, labels_: Labels, chosen: np.ndarray) -> list:
+    """Draw the ``chosen`` labels (indices) on their light boxes; return the texts."""
+    return [ax.text(labels_.x[i], labels_.y[i], labels_.text[i], fontsize=labels_.size[i],
+                    rotation=labels_.rotation[i], rotation_mode="anchor", ha="center",
+                    va="center", color=labels_.colour[i], bbox=LABEL_BOX, zorder=LABEL_Z,
+                    clip_on=True) for i in chosen]
+
+
+def place_labels(ax: Axes, labels_: Labels, *, denominator: int,
+                 taken: np.ndarray | None = None) -> int:
+    """Draw the labels that fit (:func:`choose_labels`); return how many."""
+    chosen, _ = choose_labels(ax, labels_, denominator=denominator, taken=taken)
+    return len(draw_labels(ax, labels_, chosen))
