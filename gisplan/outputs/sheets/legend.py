@@ -8,7 +8,7 @@ and no layout pass (the legend was a third of a sheet's render time).
 
 Examples
 --------
->>> _split_items("甲 1个 · 乙 2个 · 丙 3个", 20.0, 9.0)
+>>> _split_items("甲 1个 · 乙 2个 · 丙 3个", 30.0, 9.0)
 ['甲 1个 · 乙 2个', '丙 3个']
 """
 
