@@ -224,24 +224,46 @@ def write_sheets_for_plan(layers: Layers, scope: Scope, zones: Zones | None, fol
                         overview=communities is None)
 
 
-def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: SheetOptions, *,
-                         drawn: Path | None = None):
-    """``sheet_writer`` for :func:`gisplan.outputs.packages.write_packages`: copies the
-    community's sheets from ``drawn`` (a folder :func:`write_sheets` filled), else draws
-    them into the package."""
+def _listed(drawn: Path) -> dict[str, list[str]]:
+    """The files of each community's sheets in ``drawn``, from its ``sheets.csv``."""
+    index = pd.read_csv(drawn / INDEX, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    out: dict[str, list[str]] = {}
+    for cid, files in zip(index["社区编号 community_id"], index["文件 files"], strict=True):
+        if cid:
+            out.setdefault(cid, []).extend(files.split())
+    return out
+
+
+def _link(source: Path, target: Path) -> Path:
+    """``target`` as a hard link to ``source`` (same folder tree, no bytes copied), else a
+    copy (a file system without links)."""
+    import os
     import shutil
 
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
+
+
+def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: SheetOptions, *,
+                         drawn: Path | None = None):
+    """``sheet_writer`` for :func:`gisplan.outputs.packages.write_packages`: the community's
+    sheets linked (else copied) from ``drawn`` (a folder :func:`write_sheets` filled, as
+    listed in its ``sheets.csv``), else drawn into the package."""
     numbers = _numbers(enriched["communities"]["community_id"].astype(str))
     texts = sheet_texts(enriched, options)
+    listed: dict[str, list[str]] | None = None
 
     def write(community_id: str, target: Path) -> list[Path]:
+        nonlocal listed
         number, stem = numbers[str(community_id)]
-        if drawn is not None:
-            found = sorted(p for p in drawn.glob(f"{stem}_*") if p.suffix[1:] in FORMATS
-                           and (p.stem == f"{stem}_scope"
-                                or p.stem.startswith(f"{stem}_pipes_")))
-            if found:
-                return [Path(shutil.copy2(p, target / p.name)) for p in found]
+        if drawn is not None and (drawn / INDEX).is_file():
+            listed = _listed(drawn) if listed is None else listed
+            if listed.get(str(community_id)):
+                return [_link(drawn / name, target / name)
+                        for name in listed[str(community_id)]]
         with matplotlib.rc_context(rc_params(texts)):
             sheets = community_sheets(enriched, community_id, target, options,
                                       number=number, stem=stem)
