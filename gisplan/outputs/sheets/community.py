@@ -43,7 +43,13 @@ from gisplan.outputs.sheets.common import (
     panel,
     save,
 )
-from gisplan.outputs.sheets.layout import MIN_FONT_PT, bilingual, choose_scale, sheet_labels
+from gisplan.outputs.sheets.layout import (
+    MIN_FONT_PT,
+    PT_MM,
+    bilingual,
+    choose_scale,
+    sheet_labels,
+)
 from gisplan.outputs.sheets.render import Backdrop, write_pdf
 from gisplan.outputs.webmap.styles import network_styles
 from gisplan.plan.catalogue import labels, read_data
@@ -159,6 +165,7 @@ class _PipeMap:
     entries: list
     taken: np.ndarray
     others: gpd.GeoDataFrame  # the pipes in view
+    clear: list  # labels no pipe of the community comes near: they stay in the backdrop
 
 
 def _pipe_map(enriched: Mapping[str, gpd.GeoDataFrame], place: _Place,
@@ -176,8 +183,25 @@ def _pipe_map(enriched: Mapping[str, gpd.GeoDataFrame], place: _Place,
         draw.building_labels(own["buildings"], community_name=place.name,
                              font_pt=MIN_FONT_PT), _names(neighbours, view, options, n)])
     chosen, boxes = draw.choose_labels(ax, found, denominator=n, taken=taken)
-    draw.draw_labels(ax, found, chosen)
-    return _PipeMap(fig, ax, block, entries, np.vstack([taken, boxes]), others)
+    texts = draw.draw_labels(ax, found, chosen)
+    near = _near_pipes(boxes, own["pipes"], n)
+    return _PipeMap(fig, ax, block, entries, np.vstack([taken, boxes]), others,
+                    [t for t, hit in zip(texts, near, strict=True) if not hit])
+
+
+def _near_pipes(boxes: np.ndarray, pipes: gpd.GeoDataFrame, denominator: int) -> np.ndarray:
+    """Which label boxes (metres) a pipe of ``pipes`` may touch as drawn: the boxes grown
+    by 2 mm of paper (the label's padding, the width estimate's error) and half the
+    widest pipe's width."""
+    if len(boxes) == 0 or pipes.empty:
+        return np.zeros(len(boxes), dtype=bool)
+    half_pt = max(float(draw.pipe_width_pt(pipes["diameter_mm"]).max()), 0.8) / 2
+    grow = (2.0 + half_pt * PT_MM) * denominator / 1000.0
+    grown = shapely.box(boxes[:, 0] - grow, boxes[:, 1] - grow, boxes[:, 2] + grow,
+                        boxes[:, 3] + grow)
+    hit, _ = shapely.STRtree(np.asarray(pipes.geometry.array)).query(
+        grown, predicate="intersects")
+    return np.isin(np.arange(len(boxes)), hit)
 
 
 def _network_layer(pipe_map: _PipeMap, place: _Place, network: str, options: SheetOptions,
@@ -257,8 +281,9 @@ def pipe_sheets(enriched: Mapping[str, gpd.GeoDataFrame], place: _Place, folder:
 def _over(pipe_map: _PipeMap) -> list:
     """What a full draw puts over a network's pipes: the map's artists above them (the
     labels, the scale bar) and the page's (north arrow, frame)."""
-    fig = pipe_map.fig
-    return ([a for a in pipe_map.ax.get_children() if a.get_zorder() > draw.PIPE_Z]
+    fig, clear = pipe_map.fig, set(map(id, pipe_map.clear))
+    return ([a for a in pipe_map.ax.get_children()
+             if a.get_zorder() > draw.PIPE_Z and id(a) not in clear]
             + list(fig.artists) + list(fig.texts))
 
 
