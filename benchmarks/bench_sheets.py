@@ -1,7 +1,8 @@
 """Benchmark: map sheets (出图) per sheet and for a whole plan, and their memory.
 
-Draws the overview and every community's sheets of a plan one at a time, as
-``gisplan sheets`` does (:func:`gisplan.outputs.sheets.write_sheets`), and
+Draws the overview and every community's sheets (scope, and pipe works per network)
+of a plan one at a time in one process, as each of ``gisplan sheets``'s two workers
+does (:func:`gisplan.outputs.sheets.write_sheets`), and
 reports per kind of sheet the median wall and CPU time, the whole run's time
 and the peak resident memory after every tenth community (flat when each figure
 is closed after saving). Loading, zones, scope and enrichment are not timed.
@@ -37,6 +38,7 @@ from gisplan.outputs.sheets.sheets import (  # noqa: E402
     SheetOptions,
     community_sheets,
     overview_sheet,
+    sheet_texts,
 )
 from gisplan.plan.sheets import SheetSettings  # noqa: E402
 
@@ -78,7 +80,7 @@ def main() -> None:
         times: dict[str, list[tuple[float, float]]] = {"overview": [], "community": []}
         rss = []
         start = time.perf_counter()
-        with matplotlib.rc_context(rc_params()):
+        with matplotlib.rc_context(rc_params(sheet_texts(enriched, options))):
             w, c = time.perf_counter(), time.process_time()
             overview_sheet(enriched, out, options)
             times["overview"].append((time.perf_counter() - w, time.process_time() - c))

@@ -1,8 +1,9 @@
 """``gisplan sheets PLAN_DIR --out OUT_DIR``: the plan's map sheets (出图) as PDF and PNG.
 
 OUT_DIR gets ``00_overview.pdf/.png``, ``<community_id>_scope.pdf/.png`` and
-``<community_id>_pipes.pdf/.png`` (communities with pipe works) and ``sheets.csv``
-listing them (see :mod:`gisplan.outputs.sheets`).
+``<community_id>_pipes_<network>.pdf/.png`` (one per network with works in the
+community) and ``sheets.csv`` listing them (see :mod:`gisplan.outputs.sheets`). Two
+forked processes draw them; an error in either is this command's error.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from gisplan.plan.sheets import MAX_DPI, MIN_DPI, PAPERS
 
 def add_parser(sub, plan_command) -> None:
     c = plan_command("sheets", "map sheets (出图): the city overview and each community's "
-                     "renovation scope and pipe works as PDF (fonts embedded) and PNG", out=True)
+                     "renovation scope and pipe works (one sheet per network) as PDF "
+                     "(fonts embedded) and PNG", out=True)
     c.add_argument("--paper", default=None, metavar="A3|A4",
                    help="landscape paper (default: plan.toml [sheets], else A3)")
     c.add_argument("--dpi", type=float, default=None, metavar="N",

@@ -8,8 +8,9 @@
 - ``<community_id>.dxf``: the same layers as a CAD drawing in the working CRS;
 - ``scope.xlsx``: its overview, bill of quantities and funding, in Chinese;
 - ``map.html``: its own small map, when a ``map_writer`` is given;
-- ``<community_id>_scope.pdf/.png``, ``<community_id>_pipes.pdf/.png``: its map sheets
-  (出图, :mod:`gisplan.outputs.sheets`), when a ``sheet_writer`` is given;
+- ``<community_id>_scope.pdf/.png`` and ``<community_id>_pipes_<network>.pdf/.png`` (one
+  per network with works in it): its map sheets (出图, :mod:`gisplan.outputs.sheets`),
+  when a ``sheet_writer`` is given;
 - ``manifest.json``: the files with their format, CRS, feature count, size
   and SHA-256, the community's feature counts and headline figures.
 

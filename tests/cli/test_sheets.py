@@ -10,14 +10,34 @@ import pytest
 from PIL import Image
 from plans import mini_layers, write_plan
 
+from gisplan.analysis.scope import compute_scope
+from gisplan.analysis.zones import detect_zones
 from gisplan.cli.main import main
+from gisplan.errors import OutputError
+from gisplan.inputs.validation import load_layers
+from gisplan.outputs.exports.layer_files import enrich_layers, select_community
+from gisplan.outputs.sheets import pool
+
+
+def works_by_community(plan) -> dict[str, list[str]]:
+    """Each community's networks with pipe works (replace, new) inside it, from the data."""
+    layers = load_layers(plan)
+    zones = detect_zones(layers)
+    enriched = enrich_layers(layers, compute_scope(layers, zones=zones.membership), zones)
+    out = {}
+    for cid in enriched["communities"]["community_id"]:
+        pipes = select_community(enriched, cid)["pipes"]
+        out[cid] = sorted(set(pipes.loc[pipes["action"] != "keep", "network"]))
+    return out
 
 
 def test_sheets_command_writes_every_sheet_at_the_paper_and_dpi(mini_plan, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sheets", str(mini_plan), "--out", str(out), "--paper", "A4",
                  "--dpi", "100"]) == 0
-    assert "wrote 7 sheets" in capsys.readouterr().out
+    works = works_by_community(mini_plan)
+    n = 1 + len(works) + sum(len(v) for v in works.values())
+    assert f"wrote {n} sheets" in capsys.readouterr().out
     scope = sorted(p.name for p in out.glob("*_scope.pdf"))
     assert scope == ["A_scope.pdf", "B_scope.pdf", "C_scope.pdf"]  # one per community
     assert (out / "00_overview.pdf").is_file() and (out / "sheets.csv").is_file()
@@ -27,7 +47,8 @@ def test_sheets_command_writes_every_sheet_at_the_paper_and_dpi(mini_plan, tmp_p
     only = tmp_path / "only"
     assert main(["sheets", str(mini_plan), "--out", str(only), "--community", "B",
                  "--dpi", "72", "-q"]) == 0
-    assert sorted(p.name for p in only.glob("*.pdf")) == ["B_pipes.pdf", "B_scope.pdf"]
+    assert sorted(p.name for p in only.glob("*.pdf")) == sorted(
+        ["B_scope.pdf", *(f"B_pipes_{net}.pdf" for net in works["B"])])
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -78,6 +99,50 @@ def test_packages_carry_their_sheets_listed_in_the_manifest(mini_plan, tmp_path)
     pkg = out / "packages" / "A"
     manifest = json.loads((pkg / "manifest.json").read_text(encoding="utf-8"))
     sheets = {f["path"]: f for f in manifest["files"] if f["format"].startswith("map sheet")}
-    assert sorted(sheets) == ["A_pipes.pdf", "A_pipes.png", "A_scope.pdf", "A_scope.png"]
+    nets = works_by_community(mini_plan)["A"]
+    assert len(nets) > 1  # the mini plan has works of several networks in A
+    assert sorted(sheets) == sorted(f"{stem}.{ext}" for ext in ("pdf", "png")
+                                    for stem in ["A_scope", *(f"A_pipes_{n}" for n in nets)])
     for name, entry in sheets.items():
         assert hashlib.sha256((pkg / name).read_bytes()).hexdigest() == entry["sha256"]
+
+
+def _fail_in_a_worker(exc: Exception, pid: int):
+    """A community_sheets that raises ``exc`` for community B when not in process ``pid``."""
+    import os
+
+    from gisplan.outputs.sheets import sheets
+
+    real = sheets.community_sheets
+
+    def fake(enriched, community_id, *args, **kwargs):
+        if community_id == "B" and os.getpid() != pid:
+            raise exc
+        return real(enriched, community_id, *args, **kwargs)
+
+    return fake
+
+
+@pytest.mark.parametrize(("exc", "code", "message"), [
+    (OutputError("communities layer: B: cannot draw (injected)"), 1,
+     "communities layer: B: cannot draw (injected)"),
+    (RuntimeError("injected bug"), 2, "injected bug"),
+])
+def test_a_failure_in_a_worker_is_the_commands_error_and_nothing_is_written(
+        mini_plan, tmp_path, capsys, monkeypatch, exc, code, message):
+    """Sheets drawn by two forked workers: a located error in one exits 1 with its message,
+    a bug exits 2 with a report naming it; either way OUT is not created."""
+    import os
+
+    from gisplan.outputs.sheets import sheets
+
+    monkeypatch.setattr(pool, "worker_count", lambda: 2)
+    monkeypatch.setattr(sheets, "community_sheets", _fail_in_a_worker(exc, os.getpid()))
+    out = tmp_path / "out"
+    assert main(["sheets", str(mini_plan), "--out", str(out), "--dpi", "72"]) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert not out.exists()
+    if code == 2:  # the report holds the worker's own traceback
+        report = next(tmp_path.glob("out.gisplan-error-*.txt")).read_text(encoding="utf-8")
+        assert "RuntimeError: injected bug" in report and "in fake" in report

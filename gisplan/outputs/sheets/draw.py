@@ -1,10 +1,9 @@
-"""The layers of a map sheet, drawn with geopandas in the plan's metric CRS.
+"""The layers of a map sheet, drawn in the plan's metric CRS.
 
-Each ``draw_*`` function plots one layer in one call per style (vectorised:
-one matplotlib collection each) and returns its legend entries; labels are
-collected as :class:`Labels` and placed together by :func:`place_labels`, most
-important first, none overlapping another (greedy, with the rtree index of
-:func:`gisplan.outputs.exports.labels.declutter`) or leaving the map frame.
+Each ``draw_*`` function adds one layer in one call per style (vectorised: one
+matplotlib collection each, :mod:`~gisplan.outputs.sheets.artists`) and returns its
+legend entries; labels are made and placed by :mod:`~gisplan.outputs.sheets.labels`
+(re-exported here).
 Colours come from ``map_styles.csv`` and ``networks.csv``.
 
 Examples
@@ -22,8 +21,6 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -32,17 +29,33 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from gisplan.outputs.exports.labels import declutter
-from gisplan.outputs.sheets.layout import PT_MM, bilingual, sheet_labels, text_width_mm
+from gisplan.outputs.sheets.artists import add_geometries
+from gisplan.outputs.sheets.labels import (
+    LABEL_Z,
+    Labels,
+    area_labels,
+    building_labels,
+    choose_labels,
+    draw_labels,
+    pipe_labels,
+    place_labels,
+)
+from gisplan.outputs.sheets.layout import bilingual, sheet_labels
 from gisplan.outputs.webmap.styles import network_styles, styles
 from gisplan.plan.catalogue import labels, read_data
 
+__all__ = ["LABEL_Z", "PIPE_Z", "WORKS_Z", "Labels", "area_labels", "building_labels",
+           "choose_labels", "draw_barriers", "draw_boundary", "draw_buildings",
+           "draw_communities", "draw_context", "draw_facilities", "draw_labels",
+           "draw_other_pipes", "draw_pipes", "draw_structures", "draw_zones",
+           "facility_aspects", "pipe_labels", "pipe_width_pt", "place_labels"]
+
 #: A legend entry: the handle matplotlib draws and its text.
 Entry = tuple[object, str]
-#: Labels sit on a light box rather than a stroked halo: a halo (a path effect) turns the
-#: text into outlines, which a PDF reader can neither search nor copy.
-LABEL_BOX = {"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
 BOUNDARY_RED = "#d7191c"
+#: Drawing order of the pipes (kept under works) and of the labels, over everything else
+#: of the map but the scale bar: a pipe sheet redraws only what lies at or above PIPE_Z.
+PIPE_Z, WORKS_Z = 6, 7
 
 
 def _style(group: str, key: str) -> str:
@@ -55,10 +68,18 @@ def _styled(group: str, key: str) -> str:
     return f"{row['label_zh']} {row['label_en']}".strip()
 
 
-def _plot(ax: Axes, gdf: gpd.GeoDataFrame | gpd.GeoSeries, **kwargs: object) -> None:
-    """One geopandas plot call that keeps the sheet's scale (no autoscale, no aspect)."""
-    if len(gdf):
-        gdf.plot(ax=ax, aspect=None, autolim=False, **kwargs)
+def _plot(ax: Axes, gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, color: object = None,
+          edgecolor: object = None, facecolor: object = None, **kwargs: object) -> None:
+    """One collection of the features (:func:`~gisplan.outputs.sheets.artists.add_geometries`),
+    keeping the sheet's scale; ``color`` is the fill of areas and their outline unless
+    ``edgecolor`` is given, the colour of lines and points (as in geopandas' ``plot``)."""
+    if not len(gdf):
+        return
+    geoms = np.asarray(gdf.geometry.array if isinstance(gdf, gpd.GeoDataFrame) else gdf.array)
+    face = facecolor if facecolor is not None else color
+    edge = edgecolor if edgecolor is not None else color
+    add_geometries(ax, geoms, facecolor="none" if face is None else face,
+                   edgecolor="none" if edge is None else edge, **kwargs)
 
 
 def draw_barriers(ax: Axes, barriers: gpd.GeoDataFrame) -> list[Entry]:
@@ -140,6 +161,15 @@ def draw_context(ax: Axes, neighbours: gpd.GeoDataFrame, buildings: gpd.GeoDataF
         _plot(ax, pipes, color="#bdbdbd", linewidth=0.6, zorder=2)
         entries.append((Line2D([], [], color="#bdbdbd", lw=0.6), bilingual("legend.context_pipe")))
     return entries
+
+
+def draw_other_pipes(ax: Axes, pipes: gpd.GeoDataFrame) -> list[Entry]:
+    """Pipes not the subject of a network's sheet (outside the community, or of other
+    networks), thin and grey under it; the legend entry says so."""
+    if pipes is None or pipes.empty:
+        return []
+    _plot(ax, pipes, color="#bdbdbd", linewidth=0.6, zorder=2)
+    return [(Line2D([], [], color="#bdbdbd", lw=0.6), bilingual("legend.other_pipe"))]
 
 
 def draw_buildings(ax: Axes, buildings: gpd.GeoDataFrame, *, faint: bool = False) -> list[Entry]:
@@ -230,9 +260,9 @@ def draw_pipes(ax: Axes, pipes: gpd.GeoDataFrame) -> list[Entry]:
     colour = pipes["network"].map(lambda n: nets.get(n, {"color": "#737373"})["color"])
     width = pipe_width_pt(pipes["diameter_mm"])
     _plot(ax, pipes[keep], color=colour[keep].tolist(), linewidth=0.8,
-          linestyle=(0, (4, 2)), alpha=0.6, zorder=6)
+          linestyle=(0, (4, 2)), alpha=0.6, zorder=PIPE_Z)
     _plot(ax, pipes[~keep], color=colour[~keep].tolist(), linewidth=width[~keep].tolist(),
-          zorder=7, capstyle="round")
+          zorder=WORKS_Z, capstyle="round")
     length = shapely.length(np.asarray(pipes.geometry.array))
     works = pd.DataFrame({"network": pipes["network"].to_numpy(), "length": length,
                           "keep": keep})
@@ -259,140 +289,3 @@ def draw_pipes(ax: Axes, pipes: gpd.GeoDataFrame) -> list[Entry]:
 def _network_en(network: str) -> str:
     table = read_data("networks.csv").set_index("network")
     return str(table["name_en"].get(network, network))
-
-
-@dataclass(frozen=True)
-class Labels:
-    """Labels to place: anchor (metres), text, size (pt), rotation (deg), colour, priority."""
-
-    x: np.ndarray
-    y: np.ndarray
-    text: np.ndarray
-    size: np.ndarray
-    rotation: np.ndarray
-    colour: np.ndarray
-    priority: np.ndarray
-
-    @classmethod
-    def make(cls, x, y, text, *, size: float, rotation=0.0, colour="#252525",
-             priority=0.0) -> Labels:
-        n = len(np.asarray(x))
-
-        def full(v, dtype):
-            return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
-
-        return cls(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-                   np.asarray(text, dtype=object), full(size, float), full(rotation, float),
-                   full(colour, object), full(priority, float))
-
-    @classmethod
-    def concat(cls, parts: list[Labels]) -> Labels:
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                     ("x", "y", "text", "size", "rotation", "colour", "priority")))
-
-
-def _upright(angle: np.ndarray) -> np.ndarray:
-    """Angles (deg) turned to read left to right: in (-90, 90]."""
-    a = (np.asarray(angle, dtype=float) + 180.0) % 180.0
-    return np.where(a > 90.0, a - 180.0, a)
-
-
-def area_labels(areas: gpd.GeoDataFrame, column: str, *, font_pt: float, colour: str,
-                priority: np.ndarray | float = 0.0,
-                within: shapely.Geometry | None = None) -> Labels:
-    """A label inside each area (on the part inside ``within``, where given); an area of
-    several parts is labelled on each part at least a third as large as its largest."""
-    geoms = np.asarray(areas.geometry.array)
-    if within is not None:
-        geoms = shapely.intersection(geoms, within)
-    parts, idx = shapely.get_parts(geoms, return_index=True)
-    size = shapely.area(parts)
-    largest = pd.Series(size).groupby(idx).transform("max").to_numpy()
-    keep = (size > 0) & (size >= largest / 3)
-    pts = shapely.point_on_surface(parts[keep])
-    prio = np.broadcast_to(np.asarray(priority, dtype=float), len(geoms))[idx[keep]]
-    return Labels.make(shapely.get_x(pts), shapely.get_y(pts),
-                       areas[column].astype(str).to_numpy()[idx[keep]], size=font_pt,
-                       colour=colour, priority=prio - (size[keep] < largest[keep]))
-
-
-def building_labels(buildings: gpd.GeoDataFrame, *, community_name: str,
-                    font_pt: float) -> Labels:
-    """``1号楼 5层`` along each building's long side (the community's name cut off)."""
-    if buildings.empty:
-        return Labels.make([], [], [], size=font_pt)
-    name = buildings["name"].fillna("").astype(str) if "name" in buildings else pd.Series(
-        "", index=buildings.index)
-    short = name.str.removeprefix(community_name) if community_name else name
-    if "building_id" in buildings:
-        short = short.where(short.str.len() > 0, buildings["building_id"].astype(str))
-    floors = pd.to_numeric(buildings.get("floors"), errors="coerce")
-    unit = sheet_labels()["floors"]
-    text = short + floors.map(lambda f: "" if pd.isna(f) else f" {int(f)}{unit}")
-    geoms = np.asarray(buildings.geometry.array)
-    rect = shapely.oriented_envelope(geoms)
-    ring = shapely.get_coordinates(shapely.get_exterior_ring(rect)).reshape(len(geoms), -1, 2)
-    e1, e2 = ring[:, 1] - ring[:, 0], ring[:, 2] - ring[:, 1]
-    long_edge = np.where((np.hypot(*e1.T) >= np.hypot(*e2.T))[:, None], e1, e2)
-    angle = _upright(np.degrees(np.arctan2(long_edge[:, 1], long_edge[:, 0])))
-    pts = shapely.centroid(rect)
-    return Labels.make(shapely.get_x(pts), shapely.get_y(pts), text.to_numpy(),
-                       size=font_pt, rotation=angle, priority=200.0)
-
-
-def pipe_labels(pipes: gpd.GeoDataFrame, *, font_pt: float) -> Labels:
-    """``污水DN300`` in the network's colour along the middle of each renovated pipe."""
-    works = pipes[(pipes["action"] != "keep").to_numpy()]
-    if works.empty:
-        return Labels.make([], [], [], size=font_pt)
-    nets = network_styles()
-    geoms = np.asarray(works.geometry.array)
-    parts, idx = shapely.get_parts(geoms, return_index=True)
-    longest = pd.Series(shapely.length(parts)).groupby(idx).idxmax().to_numpy()
-    line = parts[longest]
-    length = shapely.length(line)
-    mid = shapely.line_interpolate_point(line, 0.5, normalized=True)
-    a = shapely.line_interpolate_point(line, np.maximum(length / 2 - 1.0, 0))
-    b = shapely.line_interpolate_point(line, np.minimum(length / 2 + 1.0, length))
-    angle = _upright(np.degrees(np.arctan2(shapely.get_y(b) - shapely.get_y(a),
-                                           shapely.get_x(b) - shapely.get_x(a))))
-    dia = pd.to_numeric(works["diameter_mm"], errors="coerce")
-    zh = works["network"].map(lambda n: nets.get(n, {"name": str(n)})["name"])
-    text = zh + dia.map(lambda d: "" if pd.isna(d) else f"DN{int(d)}")
-    colour = works["network"].map(lambda n: nets.get(n, {"color": "#737373"})["color"])
-    return Labels.make(shapely.get_x(mid), shapely.get_y(mid), text.to_numpy(),
-                       size=font_pt, rotation=angle, colour=colour.to_numpy(),
-                       priority=100.0 + np.minimum(length, 99.0))
-
-
-def place_labels(ax: Axes, labels_: Labels, *, denominator: int,
-                 taken: np.ndarray | None = None) -> int:
-    """Draw the labels that fit: inside the map frame, overlapping neither each other nor
-    the ``taken`` boxes (metres: the scale bar, the north arrow); return how many."""
-    n = len(labels_.x)
-    if n == 0:
-        return 0
-    per_mm = denominator / 1000.0
-    w = np.array([text_width_mm(t, s) for t, s in zip(labels_.text, labels_.size,
-                                                      strict=True)]) * per_mm
-    h = labels_.size * PT_MM * 1.25 * per_mm
-    r = np.radians(labels_.rotation)
-    half_w = (np.abs(w * np.cos(r)) + np.abs(h * np.sin(r))) / 2
-    half_h = (np.abs(w * np.sin(r)) + np.abs(h * np.cos(r))) / 2
-    boxes = np.column_stack([labels_.x - half_w, labels_.y - half_h,
-                             labels_.x + half_w, labels_.y + half_h])
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    inside = ((boxes[:, 0] > x0) & (boxes[:, 2] < x1) & (boxes[:, 1] > y0)
-              & (boxes[:, 3] < y1))
-    fixed = np.zeros((0, 4)) if taken is None else np.asarray(taken, dtype=float)
-    all_boxes = np.vstack([fixed, boxes[inside]])
-    priority = np.concatenate([np.full(len(fixed), np.inf), labels_.priority[inside]])
-    keep = declutter(all_boxes, priority=priority)[len(fixed):]
-    chosen = np.flatnonzero(inside)[keep]
-    for i in chosen:
-        ax.text(labels_.x[i], labels_.y[i], labels_.text[i], fontsize=labels_.size[i],
-                rotation=labels_.rotation[i], rotation_mode="anchor", ha="center",
-                va="center", color=labels_.colour[i], bbox=LABEL_BOX, zorder=10,
-                clip_on=True)
-    return len(chosen)

@@ -13,6 +13,14 @@ TrueType outlines matter: matplotlib embeds a font in a PDF as Type 42
 subset of glyphs used), which needs ``glyf`` outlines; Noto Sans CJK and Source
 Han Sans ship CFF outlines, which matplotlib cannot embed that way.
 
+Speed: matplotlib subsets the font for every PDF it writes, and reading the 49,531
+glyphs of the collection takes about half a second each time. A plan's sheets draw a
+few hundred distinct characters, so :func:`plan_family` subsets the font once per
+process to the characters the plan's sheets can contain and registers that as the
+first family; the full font comes second, so a character missed there is still drawn
+by it (matplotlib's font fallback), only more slowly. The subset keeps the
+PostScript name, so a PDF names the same ``WenQuanYiMicroHei``.
+
 Examples
 --------
 >>> font_path().name
@@ -25,6 +33,11 @@ Examples
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -71,13 +84,65 @@ def register() -> str:
     return FAMILY
 
 
-def rc_params() -> dict[str, object]:
+@cache
+def _font_dir() -> Path:
+    """A folder for this process's font subsets, removed when it exits."""
+    folder = Path(tempfile.mkdtemp(prefix="gisplan-fonts-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+@cache
+def _subset_family(chars: frozenset[str]) -> str:
+    from fontTools import subset
+    from matplotlib import font_manager
+
+    have = codepoints()
+    text = "".join(sorted(c for c in chars if ord(c) in have))
+    family = f"{FAMILY} {hashlib.sha1(text.encode()).hexdigest()[:10]}"
+    options = subset.Options(glyph_names=True, recommended_glyphs=True,
+                             notdef_outline=True, name_IDs=["*"], name_languages=["*"],
+                             name_legacy=True, layout_features=["*"], font_number=0)
+    options.drop_tables += ["FFTM"]
+    with subset.load_font(str(font_path()), options) as font:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(font)
+        for record in font["name"].names:  # its own family; PostScript name (6) kept
+            if record.nameID in (1, 4, 16, 18):
+                record.string = family
+        path = _font_dir() / f"{family.replace(' ', '_')}.ttf"
+        font.save(str(path))
+    font_manager.fontManager.addfont(str(path))
+    return family
+
+
+#: Characters every sheet may set whatever the plan: printable ASCII.
+ASCII = frozenset(chr(c) for c in range(0x20, 0x7F))
+
+
+def plan_family(texts: Iterable[str]) -> str:
+    """The family of a subset of the font holding the characters of ``texts`` and
+    printable ASCII (made and registered once per character set in a process)."""
+    chars = set(ASCII)
+    for t in texts:
+        chars.update(str(t))
+    return _subset_family(frozenset(c for c in chars if not c.isspace() or c == " "))
+
+
+def rc_params(texts: Iterable[str] | None = None) -> dict[str, object]:
     """matplotlib settings of every sheet: the CJK font, embedded as TrueType (Type 42).
+
+    ``texts``: what the sheets may write; given, the font's subset holding those
+    characters comes first (see :func:`plan_family`), the whole font after it.
 
     ``ps.fonttype`` is set too: matplotlib sizes its font subsets by it, and at its
     default (Type 3) splits a CJK font into one embedded copy per 256 characters.
     """
-    return {"font.family": [register(), "DejaVu Sans"], "pdf.fonttype": 42,
+    family = [register(), "DejaVu Sans"]
+    if texts is not None:
+        family.insert(0, plan_family(texts))
+    return {"font.family": family, "pdf.fonttype": 42,
             "ps.fonttype": 42, "axes.unicode_minus": False, "pdf.compression": 6,
             "path.simplify": True}
 

@@ -234,40 +234,60 @@ def fit_font(text: str, width_mm: float, font_pt: float) -> float:
     return max(MIN_FONT_PT, font_pt * min(1.0, width_mm / need)) if need else font_pt
 
 
+#: The title block's rows: the cells of each and its relative height.
+BLOCK_ROWS = ((("plan",), 1.2), (("sheet",), 1.5), (("number", "scale"), 1.0),
+              (("date", "crs"), 1.0), (("made_by",), 1.0), (("note",), 1.0))
+BLOCK_LABEL_MM = 13.0  # width of a cell's bilingual label
+
+
+def _block_cells(page: Page) -> dict[str, tuple[float, float, float, float]]:
+    """Each title-block cell as ``(x, y, width, height)`` in mm of the block."""
+    w = page.block_box[2] - page.block_box[0]
+    h = page.block_box[3] - page.block_box[1]
+    unit = h / sum(r[1] for r in BLOCK_ROWS)
+    cells, y = {}, h
+    for keys, weight in BLOCK_ROWS:
+        y -= unit * weight
+        for i, key in enumerate(keys):
+            cells[key] = (i * w / len(keys), y, w / len(keys), unit * weight)
+    return cells
+
+
 def title_block(fig: Figure, page: Page, fields: dict[str, str]) -> Axes:
     """The title block (标题栏) at the lower right: plan, sheet title, number, scale, date,
-    CRS, who drew it and a note, each cell labelled in Chinese and English."""
+    CRS, who drew it and a note, each cell labelled in Chinese and English; the values
+    of ``fields`` (a cell left out stays empty, for :func:`block_values` to fill)."""
     ax = page.axes(fig, page.block_box)
     w = page.block_box[2] - page.block_box[0]
     h = page.block_box[3] - page.block_box[1]
-    f = page.font_pt
-    rows = [(("plan",), 1.2), (("sheet",), 1.5), (("number", "scale"), 1.0),
-            (("date", "crs"), 1.0), (("made_by",), 1.0), (("note",), 1.0)]
-    unit = h / sum(r[1] for r in rows)
-    y = h
-    label_w = 13.0
-    for keys, weight in rows:
-        rh = unit * weight
-        y -= rh
-        ax.plot([0, w], [y, y], color="black", lw=0.5)
-        cell_w = w / len(keys)
-        for i, key in enumerate(keys):
-            cx = i * cell_w
-            if i:
-                ax.plot([cx, cx], [y, y + rh], color="black", lw=0.5)
-            ax.text(cx + 1.2, y + rh - 1.0, sheet_labels("zh")[f"block.{key}"], va="top",
-                    ha="left", fontsize=MIN_FONT_PT, color="#444444")
-            ax.text(cx + 1.2, y + 1.0, sheet_labels("en")[f"block.{key}"], va="bottom",
-                    ha="left", fontsize=MIN_FONT_PT * 0.9, color="#777777")
-            value = fields.get(key, "")
-            size = f * (1.25 if key in ("sheet", "plan") else 1.0)
-            room = cell_w - label_w - 2.0
-            lines = _wrap(value, room, size)
-            size = fit_font(max(lines, key=len), room, size) if lines else size
-            ax.text(cx + label_w, y + rh / 2, "\n".join(lines), va="center", ha="left",
-                    fontsize=size, linespacing=1.1)
+    for key, (cx, y, _cw, rh) in _block_cells(page).items():
+        if cx == 0:
+            ax.plot([0, w], [y, y], color="black", lw=0.5)
+        else:
+            ax.plot([cx, cx], [y, y + rh], color="black", lw=0.5)
+        ax.text(cx + 1.2, y + rh - 1.0, sheet_labels("zh")[f"block.{key}"], va="top",
+                ha="left", fontsize=MIN_FONT_PT, color="#444444")
+        ax.text(cx + 1.2, y + 1.0, sheet_labels("en")[f"block.{key}"], va="bottom",
+                ha="left", fontsize=MIN_FONT_PT * 0.9, color="#777777")
+    block_values(ax, page, fields)
     ax.plot([0, 0], [0, h], color="black", lw=0.6)
     return ax
+
+
+def block_values(ax: Axes, page: Page, fields: dict[str, str]) -> list:
+    """The values of ``fields`` in their title-block cells (of the block's axes ``ax``),
+    wrapped and shrunk to fit; returns the texts drawn."""
+    cells = _block_cells(page)
+    drawn = []
+    for key, value in fields.items():
+        cx, y, cell_w, rh = cells[key]
+        size = page.font_pt * (1.25 if key in ("sheet", "plan") else 1.0)
+        room = cell_w - BLOCK_LABEL_MM - 2.0
+        lines = _wrap(value, room, size)
+        size = fit_font(max(lines, key=len), room, size) if lines else size
+        drawn.append(ax.text(cx + BLOCK_LABEL_MM, y + rh / 2, "\n".join(lines), va="center",
+                             ha="left", fontsize=size, linespacing=1.1))
+    return drawn
 
 
 def _wrap(text: str, width_mm: float, font_pt: float) -> list[str]:
@@ -287,46 +307,4 @@ def _wrap(text: str, width_mm: float, font_pt: float) -> list[str]:
         while len(line) > 1 and text_width_mm(line, MIN_FONT_PT) > width_mm:
             line = line[:-2] + "…"
         out.append(line)
-    return out
-
-
-def legend(fig: Figure, page: Page, entries: list[tuple[object, str]], *,
-           notes: list[str] = ()) -> Axes:
-    """The legend (图例) in the panel above the title block, in as many columns and at as
-    small a size (never below MIN_FONT_PT) as it needs to fit; ``notes`` are lines of
-    text under it (figures of the sheet)."""
-    ax = page.axes(fig, page.legend_box)
-    w = page.legend_box[2] - page.legend_box[0]
-    h = page.legend_box[3] - page.legend_box[1]
-    size = page.font_pt
-    notes = [part for line in notes for part in _split_items(line, w, size)]
-    note_h = len(notes) * size * PT_MM * 1.5 + (3.0 if notes else 0.0)
-    for size in np.arange(page.font_pt, MIN_FONT_PT - 0.01, -0.5):
-        row = size * PT_MM * 1.75
-        rows_fit = max(int((h - note_h - 3 * row) // row), 1)
-        ncol = int(np.ceil(len(entries) / rows_fit)) if entries else 1
-        widest = max((text_width_mm(t, size) for _, t in entries), default=0) + 10
-        if ncol * widest <= w or size <= MIN_FONT_PT:
-            break
-    if entries:
-        handles, texts = zip(*entries, strict=True)
-        ax.legend(handles, texts, loc="upper left", bbox_to_anchor=(0, 1), ncol=ncol,
-                  fontsize=size, title=bilingual("legend.title"), title_fontsize=size * 1.15,
-                  frameon=False, alignment="left", handlelength=2.2, borderaxespad=0,
-                  columnspacing=1.0, labelspacing=0.45)
-    y = note_h - 3.0
-    for line in notes:
-        ax.text(0, y, line, fontsize=fit_font(line, w, size), va="top", ha="left")
-        y -= size * PT_MM * 1.5
-    return ax
-
-
-def _split_items(line: str, width_mm: float, font_pt: float, sep: str = " · ") -> list[str]:
-    """``line`` broken between its `` · ``-separated items into lines that fit ``width_mm``."""
-    out: list[str] = []
-    for item in line.split(sep):
-        if out and text_width_mm(out[-1] + sep + item, font_pt) <= width_mm:
-            out[-1] += sep + item
-        else:
-            out.append(item)
     return out

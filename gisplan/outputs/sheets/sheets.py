@@ -1,9 +1,12 @@
 """The plan's map sheets (出图): the city overview, and per community its renovation scope and
 its pipe works, each as a PDF (fonts embedded) and a PNG.
 
-A sheet is drawn on a fresh figure, saved and cleared before the next one, so
-memory stays flat with many communities. ``sheets.csv`` lists every sheet
-(图纸目录): file, number, title, scale, paper.
+The pipe works are one sheet per network with works in the community
+(:mod:`~gisplan.outputs.sheets.community`). The overview and each community are
+jobs drawn by two forked worker processes (:mod:`~gisplan.outputs.sheets.pool`);
+a figure is saved and cleared before the next, so memory stays flat with many
+communities. ``sheets.csv`` lists every sheet (图纸目录): number, title, scale,
+paper, community, network, files.
 
 Examples
 --------
@@ -15,9 +18,7 @@ Examples
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,90 +33,28 @@ from gisplan.analysis.zones import Zones
 from gisplan.errors import OutputError
 from gisplan.inputs.problems import Report
 from gisplan.inputs.validation import Layers
-from gisplan.outputs.exports.layer_files import enrich_layers, select_community
-from gisplan.outputs.sheets import draw
-from gisplan.outputs.sheets.font import rc_params
-from gisplan.outputs.sheets.layout import (
-    MIN_FONT_PT,
-    Page,
-    bilingual,
-    choose_scale,
-    legend,
-    map_axes,
-    north_arrow,
-    scale_bar,
-    sheet_labels,
-    title_block,
+from gisplan.outputs.exports.layer_files import enrich_layers
+from gisplan.outputs.sheets import draw, pool
+from gisplan.outputs.sheets.common import (
+    FORMATS,
+    Sheet,
+    SheetOptions,
+    furniture,
+    in_view,
+    new_map,
+    panel,
+    save,
 )
+from gisplan.outputs.sheets.community import community_sheets
+from gisplan.outputs.sheets.font import rc_params
+from gisplan.outputs.sheets.layout import MIN_FONT_PT, bilingual, choose_scale, sheet_labels
 from gisplan.outputs.tables import write_csv
-from gisplan.plan.catalogue import labels
 from gisplan.plan.sheets import SheetSettings
 
-FORMATS = ("pdf", "png")
+__all__ = ["FORMATS", "INDEX", "Sheet", "SheetOptions", "community_sheets", "overview_sheet",
+           "write_sheets", "write_sheets_for_plan"]
+
 INDEX = "sheets.csv"
-
-
-@dataclass(frozen=True)
-class SheetOptions:
-    """What every sheet of a plan shares: its title block and its paper."""
-
-    plan_name: str
-    crs: str
-    settings: SheetSettings = field(default_factory=SheetSettings)
-    date: str = field(default_factory=lambda: datetime.date.today().isoformat())
-    formats: tuple[str, ...] = FORMATS
-
-    @property
-    def page(self) -> Page:
-        return Page.for_paper(self.settings.paper)
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One written sheet: its files and its line in ``sheets.csv``."""
-
-    files: tuple[Path, ...]
-    number: str
-    title: str
-    denominator: int
-    community_id: str = ""
-
-
-def _save(fig, folder: Path, stem: str, options: SheetOptions) -> tuple[Path, ...]:
-    paths = []
-    for fmt in options.formats:
-        path = folder / f"{stem}.{fmt}"
-        extra = ({"metadata": {"Title": stem, "Creator": f"gisplan {__version__}"}}
-                 if fmt == "pdf" else {"pil_kwargs": {"compress_level": 3}})  # 1.5x faster
-        fig.savefig(path, format=fmt, dpi=options.settings.dpi, **extra)
-        paths.append(path)
-    fig.clear()
-    return tuple(paths)
-
-
-def _furniture(fig, ax, page: Page, denominator: int, *, title: str, number: str,
-               options: SheetOptions, entries: list, notes: list[str]) -> np.ndarray:
-    """Scale bar, north arrow, legend and title block; the map boxes they cover (metres)."""
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    metres, _ = scale_bar(ax, denominator, font_pt=page.font_pt)
-    north_arrow(fig, page, font_pt=page.font_pt)
-    legend(fig, page, entries, notes=notes)
-    title_block(fig, page, {
-        "plan": options.plan_name, "sheet": title, "number": number,
-        "scale": f"1:{denominator:,}", "date": options.date, "crs": options.crs,
-        "made_by": f"gisplan {__version__}", "note": options.settings.note})
-    per_mm = denominator / 1000.0
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    return np.array([[x0, y0, x0 + metres + 16 * per_mm, y0 + 16 * per_mm],
-                     [x1 - 18 * per_mm, y1 - 26 * per_mm, x1, y1]])
-
-
-def _in_view(gdf: gpd.GeoDataFrame, view: shapely.Geometry) -> gpd.GeoDataFrame:
-    if gdf is None or gdf.empty:
-        return gdf
-    return gdf.iloc[np.sort(gdf.sindex.query(view, predicate="intersects"))]
 
 
 def overview_sheet(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
@@ -125,16 +64,15 @@ def overview_sheet(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
     com = enriched["communities"]
     bounds = tuple(shapely.total_bounds(np.asarray(com.geometry.array)))
     n = choose_scale(bounds, page.map_box)
-    fig = page.figure()
-    ax = map_axes(fig, page, bounds, n)
-    view = shapely.box(*ax.get_xlim()[:1], ax.get_ylim()[0], ax.get_xlim()[1], ax.get_ylim()[1])
+    fig, ax, view = new_map(options, bounds, n)
     entries = draw.draw_communities(ax, com)
     entries += draw.draw_zones(ax, enriched.get("zones"))
-    draw.draw_buildings(ax, _in_view(enriched["buildings"], view), faint=True)
-    entries += draw.draw_barriers(ax, _in_view(enriched["barriers"], view))
+    draw.draw_buildings(ax, in_view(enriched["buildings"], view), faint=True)
+    entries += draw.draw_barriers(ax, in_view(enriched["barriers"], view))
     title = bilingual("sheet.overview")
-    taken = _furniture(fig, ax, page, n, title=title, number="00", options=options,
-                       entries=entries, notes=_city_notes(com))
+    block, taken = furniture(fig, ax, options, n)
+    panel(fig, block, options, title=title, number="00", entries=entries,
+          notes=_city_notes(com))
     names = draw.area_labels(com, "name", font_pt=page.font_pt, colour="#111111",
                              priority=com["households"].to_numpy(dtype=float)
                              if "households" in com else 0.0)
@@ -144,7 +82,7 @@ def overview_sheet(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
                   if "zones" in enriched and len(enriched["zones"]) else None)
     draw.place_labels(ax, draw.Labels.concat([names] + ([zone_names] if zone_names else [])),
                       denominator=n, taken=taken)
-    return Sheet(_save(fig, folder, "00_overview", options), "00", title, n)
+    return Sheet(save(fig, folder, "00_overview", options), "00", title, n)
 
 
 def _city_notes(com: gpd.GeoDataFrame) -> list[str]:
@@ -160,76 +98,26 @@ def _city_notes(com: gpd.GeoDataFrame) -> list[str]:
     return lines
 
 
-def _community_notes(row: pd.Series) -> list[str]:
-    zh = labels()
-    rtype = row.get("renovation_type")
-    lines = [f"{row.get('street', '') or ''} {row.get('name', '')} · "
-             f"{zh.get(f'renovation_type.{rtype}', rtype or '')}".strip()]
-    if "households" in row:
-        lines.append(f"楼栋 {row.get('buildings', 0):,.0f} 栋 · 户数 "
-                     f"{row.get('households', 0):,.0f} 户 · 建筑面积 "
-                     f"{row.get('floor_area_m2', 0):,.0f} ㎡")
-    if "cost_cny" in row and pd.notna(row.get("cost_cny")):
-        lines.append(f"改造费用 {row['cost_cny'] / 1e4:,.1f} 万元 (CNY 10k)")
-    return lines
+def sheet_texts(enriched: Mapping[str, gpd.GeoDataFrame], options: SheetOptions) -> list[str]:
+    """Every text a sheet of the plan may set, as a few strings, for the font subset
+    (:func:`gisplan.outputs.sheets.font.plan_family`): the layers' text columns, the
+    catalogues (``gisplan/plan/data``), the literals of the modules that draw the sheets,
+    and the title block's fields. A character missed here is still drawn (by the whole
+    font), only more slowly."""
+    from importlib.resources import files
 
-
-def community_sheets(enriched: Mapping[str, gpd.GeoDataFrame], community_id: str,
-                     folder: Path, options: SheetOptions, *, number: str,
-                     stem: str | None = None) -> list[Sheet]:
-    """The community's renovation scope sheet and, when it has pipes, its pipe works sheet:
-    ``<stem>_scope`` and ``<stem>_pipes`` (``stem``: by default the id as a file name)."""
-    from gisplan.outputs.packages import folder_name
-
-    own = select_community(enriched, community_id)
-    row = own["communities"].iloc[0]
-    name = str(row.get("name") or community_id)
-    page = options.page
-    bounds = tuple(shapely.total_bounds(np.asarray(own["communities"].geometry.array)))
-    n = choose_scale(bounds, page.map_box)
-    stem = stem or folder_name(community_id)
-    street = str(row.get("street") or "")
-    sheets = []
-    for kind in ("scope", "pipes"):
-        if kind == "pipes" and own["pipes"].empty:
+    texts = [options.plan_name, options.crs, options.date, options.settings.note,
+             __version__]
+    for frame in enriched.values():
+        if frame is None:
             continue
-        fig = page.figure()
-        ax = map_axes(fig, page, bounds, n)
-        view = shapely.box(ax.get_xlim()[0], ax.get_ylim()[0], ax.get_xlim()[1],
-                           ax.get_ylim()[1])
-        com = enriched["communities"]
-        neighbours = _in_view(com, view)
-        neighbours = neighbours[neighbours["community_id"] != community_id]
-        b = _in_view(enriched["buildings"], view)
-        entries = (draw.draw_boundary(ax, own["communities"]) if kind == "scope" else
-                   draw.draw_boundary(ax, own["communities"], tint=0.05, line="#252525"))
-        context_pipes = _in_view(enriched["pipes"], view) if kind == "pipes" else None
-        entries += draw.draw_context(ax, neighbours, b[b["community_id"] != community_id],
-                                     context_pipes)
-        entries += draw.draw_barriers(ax, _in_view(enriched["barriers"], view))
-        size = max(MIN_FONT_PT, page.font_pt * 0.8)
-        if kind == "scope":
-            entries += draw.draw_buildings(ax, own["buildings"])
-            entries += draw.draw_structures(ax, own["structures"])
-            entries += draw.draw_facilities(ax, own["facilities"], font_pt=page.font_pt)
-            found = [draw.building_labels(own["buildings"], community_name=name, font_pt=size)]
-        else:
-            entries += draw.draw_buildings(ax, own["buildings"], faint=True)
-            entries += draw.draw_pipes(ax, own["pipes"])
-            found = [draw.building_labels(own["buildings"], community_name=name,
-                                          font_pt=MIN_FONT_PT),
-                     draw.pipe_labels(own["pipes"], font_pt=size)]
-        inner = view.buffer(-8 * n / 1000.0)
-        found.append(draw.area_labels(neighbours, "name", font_pt=page.font_pt,
-                                      colour="#636363", priority=300.0, within=inner))
-        title = f"{street} {name} {sheet_labels()[f'sheet.{kind}']}".strip()
-        no = f"{number}-{1 if kind == 'scope' else 2}"
-        taken = _furniture(fig, ax, page, n, title=title, number=no, options=options,
-                           entries=entries, notes=_community_notes(row))
-        draw.place_labels(ax, draw.Labels.concat(found), denominator=n, taken=taken)
-        files = _save(fig, folder, f"{stem}_{kind}", options)
-        sheets.append(Sheet(files, no, title, n, community_id))
-    return sheets
+        for col in frame.columns:
+            if col != frame.geometry.name and frame[col].dtype in (object, "string"):
+                texts.append("".join(frame[col].dropna().astype(str).unique()))
+    data = files("gisplan.plan") / "data"
+    texts += [p.read_text(encoding="utf-8") for p in data.iterdir() if p.name.endswith(".csv")]
+    texts += [p.read_text(encoding="utf-8") for p in Path(draw.__file__).parent.glob("*.py")]
+    return texts
 
 
 def _numbers(ids: pd.Series) -> dict[str, tuple[str, str]]:
@@ -242,9 +130,29 @@ def _numbers(ids: pd.Series) -> dict[str, tuple[str, str]]:
             for i, (c, stem) in enumerate(zip(ids, folder_names(list(ids)), strict=True))}
 
 
+#: What a sheet-drawing worker holds: the enriched layers, the folder and the options.
+_PLAN: dict[str, object] = {}
+
+
+def _hold(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path, options: SheetOptions,
+          texts: list[str]) -> None:
+    """Each worker's start (and the caller's when not forking): keep the plan to draw."""
+    _PLAN.update(enriched=enriched, folder=folder, options=options, texts=texts)
+
+
+def _draw(community_id: str | None, number: str = "", stem: str = "") -> list[Sheet]:
+    """One job: the overview (``community_id`` None) or a community's sheets."""
+    enriched, folder, options = _PLAN["enriched"], _PLAN["folder"], _PLAN["options"]
+    with matplotlib.rc_context(rc_params(_PLAN["texts"])):
+        if community_id is None:
+            return [overview_sheet(enriched, folder, options)]
+        return community_sheets(enriched, community_id, folder, options, number=number,
+                                stem=stem)
+
+
 def write_sheets(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
                  options: SheetOptions, *, communities: Iterable[str] | None = None,
-                 overview: bool = True) -> list[Path]:
+                 overview: bool = True, workers: int | None = None) -> list[Path]:
     """Draw the overview and every community's sheets (or those named) into ``folder``.
 
     Parameters
@@ -259,6 +167,9 @@ def write_sheets(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
         Community ids; default all. An unknown id is an error naming the known ones.
     overview : bool, keyword-only
         Draw the city overview too.
+    workers : int, optional, keyword-only
+        Processes drawing (:mod:`~gisplan.outputs.sheets.pool`); default
+        :func:`~gisplan.outputs.sheets.pool.worker_count` (2 where it can fork).
 
     Returns
     -------
@@ -273,20 +184,23 @@ def write_sheets(enriched: Mapping[str, gpd.GeoDataFrame], folder: Path,
                           f"known: {', '.join(ids[:20])}{' …' if len(ids) > 20 else ''}")
     folder.mkdir(parents=True, exist_ok=True)
     numbers = _numbers(ids)
-    sheets: list[Sheet] = []
-    with matplotlib.rc_context(rc_params()):
-        if overview:
-            sheets.append(overview_sheet(enriched, folder, options))
-        for cid in wanted:
-            number, stem = numbers[cid]
-            sheets += community_sheets(enriched, cid, folder, options, number=number,
-                                       stem=stem)
+    jobs = ([(None,)] if overview else []) + [(cid, *numbers[cid]) for cid in wanted]
+    texts = sheet_texts(enriched, options)
+    rc_params(texts)  # the font subset made once, before forking
+    try:
+        done = pool.run_jobs(_draw, jobs, workers=pool.worker_count() if workers is None
+                             else workers, initializer=_hold,
+                             initargs=(enriched, folder, options, texts))
+    finally:
+        _PLAN.clear()
+    sheets = [s for part in done for s in part]
     index = pd.DataFrame({
         "图号 number": [s.number for s in sheets],
         "图名 title": [s.title for s in sheets],
         "比例 scale": [f"1:{s.denominator}" for s in sheets],
         "图幅 paper": options.settings.paper,
         "社区编号 community_id": [s.community_id for s in sheets],
+        "管网 network": [s.network for s in sheets],
         "文件 files": [" ".join(p.name for p in s.files) for s in sheets]})
     write_csv(index, folder / INDEX)
     return [p for s in sheets for p in s.files] + [folder / INDEX]
@@ -310,23 +224,47 @@ def write_sheets_for_plan(layers: Layers, scope: Scope, zones: Zones | None, fol
                         overview=communities is None)
 
 
-def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: SheetOptions, *,
-                         drawn: Path | None = None):
-    """``sheet_writer`` for :func:`gisplan.outputs.packages.write_packages`: copies the
-    community's sheets from ``drawn`` (a folder :func:`write_sheets` filled), else draws
-    them into the package."""
+def _listed(drawn: Path) -> dict[str, list[str]]:
+    """The files of each community's sheets in ``drawn``, from its ``sheets.csv``."""
+    index = pd.read_csv(drawn / INDEX, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    out: dict[str, list[str]] = {}
+    for cid, files in zip(index["社区编号 community_id"], index["文件 files"], strict=True):
+        if cid:
+            out.setdefault(cid, []).extend(files.split())
+    return out
+
+
+def _link(source: Path, target: Path) -> Path:
+    """``target`` as a hard link to ``source`` (same folder tree, no bytes copied), else a
+    copy (a file system without links)."""
+    import os
     import shutil
 
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
+
+
+def package_sheet_writer(enriched: Mapping[str, gpd.GeoDataFrame], options: SheetOptions, *,
+                         drawn: Path | None = None):
+    """``sheet_writer`` for :func:`gisplan.outputs.packages.write_packages`: the community's
+    sheets linked (else copied) from ``drawn`` (a folder :func:`write_sheets` filled, as
+    listed in its ``sheets.csv``), else drawn into the package."""
     numbers = _numbers(enriched["communities"]["community_id"].astype(str))
+    texts = sheet_texts(enriched, options)
+    listed: dict[str, list[str]] | None = None
 
     def write(community_id: str, target: Path) -> list[Path]:
+        nonlocal listed
         number, stem = numbers[str(community_id)]
-        if drawn is not None:
-            found = sorted(p for p in drawn.glob(f"{stem}_*") if p.suffix[1:] in FORMATS
-                           and p.stem in (f"{stem}_scope", f"{stem}_pipes"))
-            if found:
-                return [Path(shutil.copy2(p, target / p.name)) for p in found]
-        with matplotlib.rc_context(rc_params()):
+        if drawn is not None and (drawn / INDEX).is_file():
+            listed = _listed(drawn) if listed is None else listed
+            if listed.get(str(community_id)):
+                return [_link(drawn / name, target / name)
+                        for name in listed[str(community_id)]]
+        with matplotlib.rc_context(rc_params(texts)):
             sheets = community_sheets(enriched, community_id, target, options,
                                       number=number, stem=stem)
         return [p for s in sheets for p in s.files]

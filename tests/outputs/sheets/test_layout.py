@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from gisplan.errors import OutputError
-from gisplan.outputs.sheets import layout
+from gisplan.outputs.sheets import layout, legend
 from gisplan.outputs.sheets.font import rc_params
 
 
@@ -93,7 +93,7 @@ def test_legend_notes_wrap_between_items_within_the_panel():
     fig = page.figure()
     line = " · ".join(f"街道{i} 20个" for i in range(1, 11))
     with matplotlib.rc_context(rc_params()):
-        ax = layout.legend(fig, page, [], notes=[line])
+        ax = legend.legend(fig, page, [], notes=[line])
         fig.canvas.draw()
     texts = [t for t in ax.texts if "街道" in t.get_text()]
     assert len(texts) > 1 and " · ".join(t.get_text() for t in texts) == line

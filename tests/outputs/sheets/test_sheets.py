@@ -53,13 +53,15 @@ def test_one_scope_sheet_per_community_and_pipe_sheets_where_pipes_are(tmp_path)
     names = sorted(p.name for p in written)
     assert names == sorted(["00_overview.pdf", "00_overview.png", "A_scope.pdf", "A_scope.png",
                             "B_scope.pdf", "B_scope.png", "C_scope.pdf", "C_scope.png",
-                            "A_pipes.pdf", "A_pipes.png", "sheets.csv"])
+                            "A_pipes_water.pdf", "A_pipes_water.png", "sheets.csv"])
     index = pd.read_csv(out / "sheets.csv", encoding="utf-8-sig", dtype=str)
     assert index["图号 number"].tolist() == ["00", "01-1", "01-2", "02-1", "03-1"]
-    assert index["图名 title"].tolist()[1:3] == ["S1 甲社区 改造范围图", "S1 甲社区 管网改造图"]
+    assert index["图名 title"].tolist()[1:3] == ["S1 甲社区 改造范围图",
+                                              "S1 甲社区 给水管网改造图 water supply"]
+    assert index["管网 network"].fillna("").tolist() == ["", "", "water", "", ""]
     assert plt.get_fignums() == []  # no figure left open
-    text = pypdf.PdfReader(out / "A_pipes.pdf").pages[0].extract_text()
-    for expected in ("测试计划", "S1 甲社区 管网改造图", "给水DN110", "1:500", "2026-01-02",
+    text = pypdf.PdfReader(out / "A_pipes_water.pdf").pages[0].extract_text()
+    for expected in ("测试计划", "S1 甲社区 给水管网改造图", "给水DN110", "1:500", "2026-01-02",
                      "乙社区"):  # plan, title, pipe label, scale, date, the neighbour named
         assert expected in text
     assert _fonts(out / "A_scope.pdf") == {("/Type0", "WenQuanYiMicroHei", ("/FontFile2",))}
@@ -113,3 +115,15 @@ def test_hunchun_every_name_has_glyphs_and_is_on_its_sheet(hunchun_sheets):
         assert "图形为示意" in text  # the bundled plan says its geometry is generated
         assert _fonts(pdf) == {("/Type0", "WenQuanYiMicroHei", ("/FontFile2",))}
     assert len(list(out.glob("*_scope.pdf"))) == len(some) == 4 and not list(out.glob("*.png"))
+
+
+def test_hunchun_pipe_sheets_one_per_network_with_works(hunchun_sheets):
+    from gisplan.outputs.exports.layer_files import select_community
+
+    layers, some, out = hunchun_sheets
+    zones = detect_zones(layers)
+    enriched = enrich_layers(layers, compute_scope(layers, zones=zones.membership), zones)
+    for cid in some:
+        pipes = select_community(enriched, cid)["pipes"]
+        works = set(pipes.loc[pipes["action"] != "keep", "network"])
+        assert {p.stem.split("_pipes_")[1] for p in out.glob(f"{cid}_pipes_*.pdf")} == works
