@@ -96,15 +96,15 @@ def has_access(plan_dir: Path) -> bool:
         return False
 
 
-def access_step(layers: Layers, stage: Path, *, step: int) -> list[Path]:
-    """``run``'s last step, walking access: the files of ``gisplan access``, its warnings;
-    nothing where the plan has no roads or no services."""
+def access_step(layers: Layers, stage: Path, *, step: int, total: int) -> list[Path]:
+    """``run``'s walking access step (``step`` of ``total``): the files of ``gisplan
+    access``, its warnings; nothing where the plan has no roads or no services."""
     from gisplan.analysis.access import compute_access
     from gisplan.outputs.access import write_access
 
     if not {"roads", "services"} <= set(layers.plan.layers):
         return []
-    with progress(step, step, "步行可达 access"):
+    with progress(step, total, "步行可达 access"):
         access = compute_access(layers)
         written = write_access(access, layers, stage)
     print_warnings(access)

@@ -248,7 +248,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             written.append(stage / "packages")
         step = 9
         if has_access(args.plan_dir):
-            written += access_step(layers, stage, step=step)  # walking access
+            written += access_step(layers, stage, step=step, total=n)  # walking access
             step += 1
         if selection is not None:
             with progress(step, n, "分年度 selection"):

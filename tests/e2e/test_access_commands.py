@@ -101,6 +101,16 @@ def test_run_adds_access_when_roads_and_services_are_given(tmp_path, capsys):
         p.name for p in out.iterdir()}
 
 
+def test_run_numbers_its_steps_of_one_total_with_access_and_selection(tmp_path, capsys):
+    # access is the 9th step of 10 when a selection follows it (it used to say [9/9])
+    plan = write_access_plan(tmp_path / "plan", access=ACCESS_TOML
+                             + '\n[selection]\nbudgets = { "2021" = 1000000000 }\n')
+    assert main(["run", str(plan), "--out", str(tmp_path / "out")]) == 0
+    steps = re.findall(r"\[(\d+)/(\d+)\] (\S+)", capsys.readouterr().err)
+    assert [(int(k), int(n)) for k, n, _ in steps] == [(k, 10) for k in range(1, 11)]
+    assert [name for _, _, name in steps][8:] == ["步行可达", "分年度"]
+
+
 # --- the page in a real browser ----------------------------------------------------------------
 
 def test_access_page_offline_escaped_and_interactive(browser: Browser, access_out):  # noqa: F811
